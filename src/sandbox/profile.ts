@@ -66,7 +66,9 @@ export function buildContainerOptions(request: ProfileRequest): ContainerCreateO
       Privileged: false,
       Tmpfs: {
         '/tmp': `rw,exec,nosuid,nodev,size=${tmpBytes},mode=1777`,
-        [SANDBOX_HOME]: `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},uid=${request.user.uid},gid=${request.user.gid},mode=0700`,
+        [SANDBOX_HOME]:
+          `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},mode=0700,` +
+          `uid=${request.user.uid},gid=${request.user.gid}`,
       },
       Binds: request.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
       NanoCpus: Math.round(request.limits.cpus * 1e9),

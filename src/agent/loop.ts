@@ -1,0 +1,125 @@
+import type OpenAI from 'openai';
+import type {
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+import type { AuditRecorder } from '../audit/events.ts';
+import { UserError } from '../errors.ts';
+
+export interface ToolDispatcher {
+  readonly definitions: ChatCompletionTool[];
+  dispatch(name: string, rawArguments: string): Promise<{ ok: boolean; output: string }>;
+}
+
+export type StopReason = 'answered' | 'max-steps' | 'timeout';
+
+export interface AgentResult {
+  readonly summary: string;
+  readonly steps: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly toolCalls: number;
+  readonly stopReason: StopReason;
+}
+
+export interface AgentRun {
+  readonly client: OpenAI;
+  readonly model: string;
+  readonly systemPrompt: string;
+  readonly taskMessage: string;
+  readonly tools: ToolDispatcher;
+  readonly maxSteps: number;
+  readonly audit: AuditRecorder;
+  /** Aborted when the run's wall-clock budget is spent. */
+  readonly signal: AbortSignal;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError');
+}
+
+function describeModelError(error: unknown): UserError {
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  const hint =
+    status === 401 || status === 403
+      ? 'Check the api-key input and that the key may use this model.'
+      : status === 404
+        ? 'Check the model name and base-url.'
+        : 'Check base-url and that the provider is reachable from the runner.';
+  return new UserError(`The model call failed${status ? ` (HTTP ${status})` : ''}: ${message}`, hint, {
+    cause: error,
+  });
+}
+
+/** Only function calls carry a name and arguments; other kinds are answered with a refusal. */
+function callParts(call: ChatCompletionMessageToolCall): { name: string; args: string } {
+  if (call.type === 'function') return { name: call.function.name, args: call.function.arguments };
+  return { name: call.type, args: '' };
+}
+
+/**
+ * The tool-calling loop. It ends when the model answers without calling a tool, at the step
+ * budget, or when the run's time is up; the model's last words become the summary.
+ */
+export async function runAgent(run: AgentRun): Promise<AgentResult> {
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: run.systemPrompt },
+    { role: 'user', content: run.taskMessage },
+  ];
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let toolCalls = 0;
+  let lastText = '';
+  for (let step = 1; step <= run.maxSteps; step++) {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await run.client.chat.completions.create(
+        { model: run.model, messages, tools: run.tools.definitions, tool_choice: 'auto' },
+        { signal: run.signal },
+      );
+    } catch (error) {
+      if (run.signal.aborted || isAbort(error)) {
+        return { summary: lastText, steps: step - 1, promptTokens, completionTokens, toolCalls,
+          stopReason: 'timeout' };
+      }
+      throw describeModelError(error);
+    }
+    const choice = completion.choices[0];
+    const message = choice?.message;
+    promptTokens += completion.usage?.prompt_tokens ?? 0;
+    completionTokens += completion.usage?.completion_tokens ?? 0;
+    const calls = message?.tool_calls ?? [];
+    run.audit.record('model.call', {
+      step,
+      model: completion.model,
+      finishReason: choice?.finish_reason ?? null,
+      promptTokens: completion.usage?.prompt_tokens ?? null,
+      completionTokens: completion.usage?.completion_tokens ?? null,
+      content: message?.content ?? null,
+      toolCalls: calls.map((call) => ({ id: call.id, ...callParts(call) })),
+    });
+    if (!message) throw describeModelError(new Error('the response had no message'));
+    if (message.content) lastText = message.content;
+    messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: calls.length ? calls : undefined });
+    if (calls.length === 0) {
+      return { summary: lastText, steps: step, promptTokens, completionTokens, toolCalls,
+        stopReason: 'answered' };
+    }
+    for (const call of calls) {
+      const { name, args } = callParts(call);
+      toolCalls++;
+      run.audit.record('tool.call', { step, id: call.id, name, arguments: args });
+      const outcome = await run.tools.dispatch(name, args);
+      run.audit.record('tool.result', { step, id: call.id, name, ok: outcome.ok, output: outcome.output });
+      messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.output });
+      if (run.signal.aborted) {
+        return { summary: lastText, steps: step, promptTokens, completionTokens, toolCalls,
+          stopReason: 'timeout' };
+      }
+    }
+  }
+  return { summary: lastText, steps: run.maxSteps, promptTokens, completionTokens, toolCalls,
+    stopReason: 'max-steps' };
+}

@@ -1,0 +1,86 @@
+import { copyFileSync, lstatSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../errors.ts';
+import type { Mount } from '../sandbox/profile.ts';
+import { WORKSPACE_MOUNT } from '../sandbox/profile.ts';
+import { scrubGitConfig } from './scrub-git-config.ts';
+
+export interface PreparedWorkspace {
+  /** Host path of the repository root. */
+  readonly repoRoot: string;
+  /** Container path the agent is confined to. */
+  readonly containerWorkdir: string;
+  readonly owner: { readonly uid: number; readonly gid: number };
+  readonly mounts: readonly Mount[];
+  /** Config keys kept from the sandbox because they could carry credentials. */
+  readonly scrubbedKeys: readonly string[];
+}
+
+function requireGitDirectory(repoRoot: string): string {
+  const gitDir = path.join(repoRoot, '.git');
+  let isDirectory = false;
+  try {
+    isDirectory = lstatSync(gitDir).isDirectory();
+  } catch {
+    throw new UserError(
+      `${repoRoot} is not a git checkout (no .git folder).`,
+      'Run actions/checkout before this step, or run the local command inside a clone.',
+    );
+  }
+  if (!isDirectory) {
+    throw new UserError(
+      `${gitDir} is a file (a worktree or submodule checkout), which is not supported yet.`,
+      'Run the action on a plain clone, as actions/checkout makes.',
+    );
+  }
+  return gitDir;
+}
+
+function requireFolder(repoRoot: string, workingDirectory: string): void {
+  const folder = path.join(repoRoot, workingDirectory);
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(
+      `working-directory '${workingDirectory}' does not exist in the repository.`,
+      'Set working-directory to an existing folder relative to the repository root.',
+    );
+  }
+}
+
+/**
+ * Decides what the sandbox may see: the working tree read-write, `.git` read-only so the agent
+ * cannot plant hooks or config that would run on the host, and in place of `.git/config` a
+ * copy without credentials. The copy lives outside the workspace, where the agent cannot reach.
+ */
+export async function prepareWorkspace(
+  repoRoot: string,
+  workingDirectory: string,
+  scratchDir = tmpdir(),
+): Promise<PreparedWorkspace> {
+  const root = path.resolve(repoRoot);
+  const gitDir = requireGitDirectory(root);
+  requireFolder(root, workingDirectory);
+  const { uid, gid } = statSync(root);
+  if (uid === 0) {
+    // The sandbox never runs as root; a root-owned tree would leave the agent unable to write.
+    throw new UserError(
+      `The workspace ${root} belongs to root.`,
+      'Run the job as an unprivileged user (GitHub-hosted runners do), or chown the checkout ' +
+        'to one before this step.',
+    );
+  }
+  const scrubbedConfig = path.join(mkdtempSync(path.join(scratchDir, 'agent-git-')), 'config');
+  copyFileSync(path.join(gitDir, 'config'), scrubbedConfig);
+  const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
+  return {
+    repoRoot: root,
+    containerWorkdir: path.posix.join(WORKSPACE_MOUNT, workingDirectory),
+    owner: { uid, gid },
+    scrubbedKeys,
+    mounts: [
+      { source: root, target: WORKSPACE_MOUNT, readOnly: false },
+      { source: gitDir, target: `${WORKSPACE_MOUNT}/.git`, readOnly: true },
+      { source: scrubbedConfig, target: `${WORKSPACE_MOUNT}/.git/config`, readOnly: true },
+    ],
+  };
+}
