@@ -7,6 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ENTRY_POINTS = { index: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' };
+/**
+ * docker-modem loads ssh2 for ssh:// engine hosts, which the action never connects to; leaving
+ * it out drops a native addon and a megabyte of code from every bundle.
+ */
+const withoutSsh = {
+  name: 'without-ssh',
+  setup(build) {
+    build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'without-ssh' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-ssh' }, () => ({
+      contents: 'module.exports = { Client: undefined };',
+      loader: 'js',
+    }));
+  },
+};
+
 const check = process.argv.includes('--check');
 const outdir = check ? mkdtempSync(join(tmpdir(), 'dist-check-')) : 'dist';
 
@@ -17,13 +32,19 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  // Some CommonJS dependencies call require() for Node built-ins; ESM output needs one.
+  // CommonJS dependencies use require(), __dirname and __filename, which ESM output lacks.
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module';\n" +
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
       'const require = __createRequire(import.meta.url);',
+      'const __bundleFilename = __fileURLToPath(import.meta.url);',
+      "const __bundleDirname = __fileURLToPath(new URL('.', import.meta.url));",
+    ].join('\n'),
   },
-  // ssh2's optional native addon is only for ssh:// engine hosts, which the action never uses.
-  external: ['cpu-features', '*.node'],
+  // Only free references are replaced; modules that declare their own keep them.
+  define: { __filename: '__bundleFilename', __dirname: '__bundleDirname' },
+  plugins: [withoutSsh],
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -7,9 +7,16 @@ import type {
 import type { AuditRecorder } from '../audit/events.ts';
 import { UserError } from '../errors.ts';
 
+export interface ToolOutcome {
+  readonly ok: boolean;
+  readonly output: string;
+  /** The call broke a rule (a tool not enabled, a path outside the working directory). */
+  readonly refused?: boolean;
+}
+
 export interface ToolDispatcher {
   readonly definitions: ChatCompletionTool[];
-  dispatch(name: string, rawArguments: string): Promise<{ ok: boolean; output: string }>;
+  dispatch(name: string, rawArguments: string): Promise<ToolOutcome>;
 }
 
 export type StopReason = 'answered' | 'max-steps' | 'timeout';
@@ -110,9 +117,16 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
     for (const call of calls) {
       const { name, args } = callParts(call);
       toolCalls++;
-      run.audit.record('tool.call', { step, id: call.id, name, arguments: args });
+      run.audit.record('tool.call', { step, id: call.id, tool: name, arguments: args });
       const outcome = await run.tools.dispatch(name, args);
-      run.audit.record('tool.result', { step, id: call.id, name, ok: outcome.ok, output: outcome.output });
+      run.audit.record('tool.result', {
+        step,
+        id: call.id,
+        tool: name,
+        ok: outcome.ok,
+        refused: outcome.refused === true,
+        output: outcome.output,
+      });
       messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.output });
       if (run.signal.aborted) {
         return { summary: lastText, steps: step, promptTokens, completionTokens, toolCalls,

@@ -1,0 +1,123 @@
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AgentResult } from './agent/loop.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { Redactor } from './audit/redact.ts';
+import { captureChanges, type CapturedChanges } from './changes/capture.ts';
+import type { InputName } from './config/inputs.ts';
+import { parseSettings } from './config/parse-settings.ts';
+import type { Settings } from './config/settings.ts';
+import { describeError } from './errors.ts';
+import { readRunContext, resolveBaseBranch, type RunContext } from './github-context.ts';
+import { publishChanges, type Published } from './publish/publish-changes.ts';
+import { finishRun, type RunOutcome } from './report.ts';
+import { runSandboxedAgent } from './run-agent.ts';
+import { registerSecrets } from './secrets.ts';
+import { STATE_ENGINE, STATE_SESSION } from './state.ts';
+
+function readActionInput(name: InputName): string {
+  return core.getInput(name);
+}
+
+/** Stages after the sandbox: capture the change, then publish it unless there is none. */
+async function captureAndPublish(
+  settings: Settings,
+  context: RunContext,
+  agent: AgentResult,
+  audit: AuditLog,
+): Promise<{ changes: CapturedChanges; published?: Published }> {
+  const changes = await core.group('Capture changes', () => captureChanges(context.workspace));
+  audit.record('changes.captured', { files: changes.files, stats: changes.stats });
+  if (changes.files.length === 0) return { changes };
+  const octokit = github.getOctokit(settings.githubToken);
+  const published = await core.group('Publish the pull request', async () =>
+    publishChanges({
+      repoRoot: context.workspace,
+      changes,
+      task: settings.task,
+      summary: agent.summary,
+      branchPrefix: settings.branchPrefix,
+      runId: context.runId,
+      runUrl: context.runUrl,
+      token: settings.githubToken,
+      owner: context.owner,
+      repo: context.repo,
+      base: await resolveBaseBranch(settings.baseBranch, octokit, context),
+      draft: settings.draft,
+      labels: settings.labels,
+      octokit,
+      audit,
+    }),
+  );
+  for (const warning of published.pullRequest.warnings) core.warning(warning);
+  return { changes, published };
+}
+
+async function main(): Promise<void> {
+  const session = randomUUID();
+  core.saveState(STATE_SESSION, session);
+  let settings: Settings;
+  let context: RunContext;
+  try {
+    settings = parseSettings(readActionInput);
+    context = readRunContext();
+  } catch (error) {
+    core.setOutput('status', 'failed');
+    core.setFailed(describeError(error));
+    return;
+  }
+  registerSecrets([settings.model.apiKey, settings.githubToken]);
+  core.saveState(STATE_ENGINE, settings.engine);
+  const scratchDir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'agent-run-'));
+  const redactor = Redactor.create([settings.model.apiKey, settings.githubToken]);
+  const audit = AuditLog.create(path.join(scratchDir, 'audit', 'audit.jsonl'), redactor);
+  audit.record('run.start', describeRun(settings, context));
+
+  const outcome: RunOutcome = { status: 'failed' };
+  try {
+    outcome.agent = await core.group('Run the agent in the sandbox', () =>
+      runSandboxedAgent({
+        settings,
+        repoRoot: context.workspace,
+        session,
+        runLabel: `${context.owner}/${context.repo}#${context.runId}`,
+        scratchDir,
+        audit,
+        log: core.info,
+      }),
+    );
+    const { changes, published } = await captureAndPublish(settings, context, outcome.agent, audit);
+    outcome.changes = changes;
+    outcome.published = published;
+    outcome.status = published ? `pr-${published.pullRequest.outcome}` : 'no-changes';
+  } catch (error) {
+    outcome.status = 'failed';
+    outcome.failure = describeError(error);
+  }
+  await finishRun({ settings, outcome, audit, redactor, scratchDir });
+}
+
+/** The settings as the audit log keeps them: everything but the secrets. */
+function describeRun(settings: Settings, context: RunContext): Record<string, unknown> {
+  return {
+    repository: `${context.owner}/${context.repo}`,
+    runId: context.runId,
+    event: context.eventName,
+    actor: context.actor,
+    task: settings.task,
+    settings: {
+      ...settings,
+      model: { provider: settings.model.provider, name: settings.model.name, baseUrl: settings.model.baseUrl },
+      githubToken: undefined,
+      tools: [...settings.tools],
+    },
+  };
+}
+
+main().catch((error: unknown) => {
+  core.setFailed(describeError(error));
+});

@@ -1,0 +1,3 @@
+/** Keys the main step saves for the post step. */
+export const STATE_SESSION = 'sandbox-session';
+export const STATE_ENGINE = 'sandbox-engine';
