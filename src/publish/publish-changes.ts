@@ -1,5 +1,5 @@
 import type { CapturedChanges } from '../changes/capture.ts';
-import { createGit } from '../changes/git.ts';
+import { createGit, type Git } from '../changes/git.ts';
 import type { AuditRecorder } from '../audit/events.ts';
 import { branchName } from './branch.ts';
 import { buildCommitMessage, createBranchCommit } from './commit.ts';
@@ -38,6 +38,14 @@ export interface Published {
 /** Stage 8: commit the vetted change on a new branch, push it, open or update the PR. */
 export async function publishChanges(request: PublishRequest): Promise<Published> {
   const git = await createGit(request.repoRoot);
+  try {
+    return await publishWith(git, request);
+  } finally {
+    await git.dispose();
+  }
+}
+
+async function publishWith(git: Git, request: PublishRequest): Promise<Published> {
   const branch = branchName(request.branchPrefix, request.task, request.runId);
   const commit = await createBranchCommit(git, {
     tree: request.changes.tree,
