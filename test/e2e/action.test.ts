@@ -6,7 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { LABEL_SESSION } from '../../src/sandbox/profile.ts';
-import { runAction, runPostStep, type ActionRun } from '../support/action-harness.ts';
+import {
+  parseRunnerFile,
+  runAction,
+  runPostStep,
+  startAction,
+  type ActionRun,
+} from '../support/action-harness.ts';
 import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from '../support/docker.ts';
 import { startFakeArtifactServer, type FakeArtifactServer } from '../support/fake-artifact-server.ts';
 import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
@@ -273,6 +279,52 @@ describe('the action, run as the runner runs it', () => {
     assert.match(run.stdout, /HTTP 401[\s\S]*api-key/);
     assert.deepEqual(containersWithLabel(`${LABEL_SESSION}=${run.state['sandbox-session']}`), []);
     assertNoSecret('the action log', visibleLog(run));
+    await repo.cleanup();
+  });
+
+  /** Starts a run whose agent is busy in a long command, and waits until its sandbox exists. */
+  async function startBusyRun() {
+    const repo = await checkedOutRepo();
+    const model = await startFakeModelServer({
+      script: [{ toolCalls: [{ name: 'run_shell', arguments: { cmd: 'sleep 120' } }] }],
+      apiKey: API_KEY,
+    });
+    const started = startAction({
+      workspace: repo.repo,
+      inputs: inputsFor(model.url, { tools: 'run_shell', 'command-timeout': '300' }),
+      env: envFor(services),
+    });
+    const deadline = Date.now() + 60_000;
+    let session = '';
+    while (Date.now() < deadline) {
+      session = parseRunnerFile(readFileSync(started.files.state, 'utf8'))['sandbox-session'] ?? '';
+      if (session && model.chatRequests.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.ok(session && containersWithLabel(`${LABEL_SESSION}=${session}`).length === 1);
+    return { repo, model, started, session };
+  }
+
+  it('removes its sandbox itself when the runner cancels the job with SIGINT', async () => {
+    const { repo, model, started, session } = await startBusyRun();
+    started.child.kill('SIGINT');
+    const run = await started.finish();
+    await model.close();
+    assert.equal(run.exitCode, 130, run.stdout + run.stderr);
+    assert.deepEqual(containersWithLabel(`${LABEL_SESSION}=${session}`), []);
+    await repo.cleanup();
+  });
+
+  it('leaves the post step to remove the sandbox when the action process is killed', async () => {
+    const { repo, model, started, session } = await startBusyRun();
+    started.child.kill('SIGKILL');
+    const run = await started.finish();
+    await model.close();
+    assert.equal(containersWithLabel(`${LABEL_SESSION}=${session}`).length, 1);
+    const post = await runPostStep(run);
+    assert.equal(post.exitCode, 0, String(post.stdout) + String(post.stderr));
+    assert.match(String(post.stdout), /Removed sandbox containers left behind/);
+    assert.deepEqual(containersWithLabel(`${LABEL_SESSION}=${session}`), []);
     await repo.cleanup();
   });
 });
