@@ -104,8 +104,8 @@ describe('the action on a real project: a copy of this repository', () => {
     const [firstRun, search, , secondRun] = [1, 2, 3, 4].map(
       (i) => toolResultsOf(model.chatRequests[i]!)[0]?.content ?? '',
     );
-    assert.match(firstRun, /ℹ fail [1-9]/, firstRun);
-    assert.match(firstRun, /memory/);
+    assert.match(firstRun!, /ℹ fail [1-9]/, firstRun);
+    assert.match(firstRun!, /memory/);
     assert.match(search!, /parse-settings\.ts/);
     assert.match(secondRun!, /ℹ fail 0/, secondRun);
     assert.match(secondRun!, /ℹ pass [1-9]\d*/);
