@@ -83,12 +83,17 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
       return 0;
     }
     const branch = branchName(settings.branchPrefix, settings.task, `local-${stamp}`);
-    await createBranchCommit(await createGit(repoRoot), {
-      tree: changes.tree,
-      parent: changes.baseCommit,
-      branch,
-      message: buildCommitMessage(settings.task),
-    });
+    const git = await createGit(repoRoot);
+    try {
+      await createBranchCommit(git, {
+        tree: changes.tree,
+        parent: changes.baseCommit,
+        branch,
+        message: buildCommitMessage(settings.task),
+      });
+    } finally {
+      await git.dispose();
+    }
     const patchPath = path.join(outDir, 'changes.patch');
     writeFileSync(patchPath, changes.patchBytes);
     status = 'changes';

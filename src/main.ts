@@ -111,7 +111,11 @@ function describeRun(settings: Settings, context: RunContext): Record<string, un
     task: settings.task,
     settings: {
       ...settings,
-      model: { provider: settings.model.provider, name: settings.model.name, baseUrl: settings.model.baseUrl },
+      model: {
+        provider: settings.model.provider,
+        name: settings.model.name,
+        baseUrl: settings.model.baseUrl,
+      },
       githubToken: undefined,
       tools: [...settings.tools],
     },

@@ -15,7 +15,8 @@ async function post(): Promise<void> {
     : 'auto';
   const engine = await connectEngine(engineChoice);
   const removed = await reapSession(engine.docker, session);
-  if (removed.length > 0) core.info(`Removed sandbox containers left behind: ${removed.join(', ')}`);
+  if (removed.length > 0)
+    core.info(`Removed sandbox containers left behind: ${removed.join(', ')}`);
 }
 
 post().catch((error: unknown) => {

@@ -84,7 +84,8 @@ export async function finishRun(request: FinishRequest): Promise<void> {
     failureReason: outcome.failure,
     auditLogPath: audit.path,
     auditHeadHash: audit.head,
-    auditArtifact: artifact.status === 'uploaded' ? artifact.name : `not uploaded: ${artifact.reason}`,
+    auditArtifact:
+      artifact.status === 'uploaded' ? artifact.name : `not uploaded: ${artifact.reason}`,
   });
   // Outside a runner there is no summary file; the local command prints its own report.
   if (process.env.GITHUB_STEP_SUMMARY) {

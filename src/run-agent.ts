@@ -9,7 +9,12 @@ import { startDockerSandbox } from './sandbox/docker-sandbox.ts';
 import { connectEngine } from './sandbox/engine.ts';
 import { readHostHardLimits } from './sandbox/host-limits.ts';
 import { ensureImage } from './sandbox/image.ts';
-import { buildContainerOptions, LABEL_RUN, LABEL_SESSION, WORKSPACE_MOUNT } from './sandbox/profile.ts';
+import {
+  buildContainerOptions,
+  LABEL_RUN,
+  LABEL_SESSION,
+  WORKSPACE_MOUNT,
+} from './sandbox/profile.ts';
 import { createToolbox } from './tools/registry.ts';
 import { prepareWorkspace } from './workspace/prepare.ts';
 
@@ -37,7 +42,9 @@ export async function runSandboxedAgent(run: SandboxedRun): Promise<AgentResult>
 
   const engine = await connectEngine(settings.engine);
   const image = await ensureImage(engine.docker, settings.image);
-  run.log(`Sandbox engine: ${engine.kind} at ${engine.endpoint}; image ${settings.image} (${image}).`);
+  run.log(
+    `Sandbox engine: ${engine.kind} at ${engine.endpoint}; image ${settings.image} (${image}).`,
+  );
   const request = {
     image: settings.image,
     name: `agent-sandbox-${run.session.slice(0, 12)}`,

@@ -43,7 +43,9 @@ export interface AgentRun {
 }
 
 function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError');
+  return (
+    error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError')
+  );
 }
 
 function describeModelError(error: unknown): UserError {
@@ -55,9 +57,13 @@ function describeModelError(error: unknown): UserError {
       : status === 404
         ? 'Check the model name and base-url.'
         : 'Check base-url and that the provider is reachable from the runner.';
-  return new UserError(`The model call failed${status ? ` (HTTP ${status})` : ''}: ${message}`, hint, {
-    cause: error,
-  });
+  return new UserError(
+    `The model call failed${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    hint,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Only function calls carry a name and arguments; other kinds are answered with a refusal. */
@@ -88,8 +94,14 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
       );
     } catch (error) {
       if (run.signal.aborted || isAbort(error)) {
-        return { summary: lastText, steps: step - 1, promptTokens, completionTokens, toolCalls,
-          stopReason: 'timeout' };
+        return {
+          summary: lastText,
+          steps: step - 1,
+          promptTokens,
+          completionTokens,
+          toolCalls,
+          stopReason: 'timeout',
+        };
       }
       throw describeModelError(error);
     }
@@ -109,10 +121,20 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
     });
     if (!message) throw describeModelError(new Error('the response had no message'));
     if (message.content) lastText = message.content;
-    messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: calls.length ? calls : undefined });
+    messages.push({
+      role: 'assistant',
+      content: message.content ?? null,
+      tool_calls: calls.length ? calls : undefined,
+    });
     if (calls.length === 0) {
-      return { summary: lastText, steps: step, promptTokens, completionTokens, toolCalls,
-        stopReason: 'answered' };
+      return {
+        summary: lastText,
+        steps: step,
+        promptTokens,
+        completionTokens,
+        toolCalls,
+        stopReason: 'answered',
+      };
     }
     for (const call of calls) {
       const { name, args } = callParts(call);
@@ -129,11 +151,23 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
       });
       messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.output });
       if (run.signal.aborted) {
-        return { summary: lastText, steps: step, promptTokens, completionTokens, toolCalls,
-          stopReason: 'timeout' };
+        return {
+          summary: lastText,
+          steps: step,
+          promptTokens,
+          completionTokens,
+          toolCalls,
+          stopReason: 'timeout',
+        };
       }
     }
   }
-  return { summary: lastText, steps: run.maxSteps, promptTokens, completionTokens, toolCalls,
-    stopReason: 'max-steps' };
+  return {
+    summary: lastText,
+    steps: run.maxSteps,
+    promptTokens,
+    completionTokens,
+    toolCalls,
+    stopReason: 'max-steps',
+  };
 }

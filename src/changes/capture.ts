@@ -256,8 +256,7 @@ async function toChangedFile(
     isSubmodule: mode === GITLINK_MODE,
     mode,
     ...(symlinkTarget !== undefined ? { symlinkTarget } : {}),
-    symlinkEscapes:
-      symlinkTarget !== undefined && doesSymlinkEscape(entry.path, symlinkTarget),
+    symlinkEscapes: symlinkTarget !== undefined && doesSymlinkEscape(entry.path, symlinkTarget),
   };
 }
 

@@ -28,7 +28,7 @@ export const INPUT_DEFAULTS = {
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
 
-/** Reads one raw input; empty string when unset. The action and the local command each supply one. */
+/** Reads one raw input, empty when unset. The action and the local command each supply one. */
 export type InputReader = (name: InputName) => string;
 
 export function withDefaults(read: InputReader): InputReader {

@@ -25,21 +25,19 @@ function parseWith<T>(name: InputName, raw: string, schema: z.ZodType<T>, accept
   return result.data;
 }
 
-const booleanInput = z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']).transform(
-  (value) => value.toLowerCase() === 'true',
-);
+const booleanInput = z
+  .enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])
+  .transform((value) => value.toLowerCase() === 'true');
 
 function integerInput(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  return z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 }
 
 export function parseMemory(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmg]?)(?:i?b)?$/i.exec(raw);
-  const bytes = match ? Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 0)) : 0;
+  const bytes = match
+    ? Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 0))
+    : 0;
   if (bytes < MIN_MEMORY_BYTES) {
     throw new InputError(
       'memory',
@@ -61,13 +59,21 @@ function parseTools(raw: string, disableShell: boolean): ReadonlySet<ToolName> {
   const tools = new Set<ToolName>();
   for (const item of parseList(raw)) {
     if (!(TOOL_NAMES as readonly string[]).includes(item)) {
-      throw new InputError('tools', `unknown tool '${item}'.`, `Accepted: ${TOOL_NAMES.join(', ')}.`);
+      throw new InputError(
+        'tools',
+        `unknown tool '${item}'.`,
+        `Accepted: ${TOOL_NAMES.join(', ')}.`,
+      );
     }
     tools.add(item as ToolName);
   }
   if (disableShell) tools.delete('run_shell');
   if (tools.size === 0) {
-    throw new InputError('tools', 'no tool is enabled.', `List at least one of ${TOOL_NAMES.join(', ')}.`);
+    throw new InputError(
+      'tools',
+      'no tool is enabled.',
+      `List at least one of ${TOOL_NAMES.join(', ')}.`,
+    );
   }
   return tools;
 }
@@ -98,13 +104,26 @@ export function parseSettings(readRaw: InputReader): Settings {
   }
   const model = read('model');
   if (model === '') {
-    throw new InputError('model', 'is required.', "Set it as provider/model, e.g. 'openai/gpt-5.2-codex'.");
+    throw new InputError(
+      'model',
+      'is required.',
+      "Set it as provider/model, e.g. 'openai/gpt-5.2-codex'.",
+    );
   }
-  const disableShell = parseWith('disable-shell', read('disable-shell'), booleanInput, 'true or false');
+  const disableShell = parseWith(
+    'disable-shell',
+    read('disable-shell'),
+    booleanInput,
+    'true or false',
+  );
   const cpus = parseWith(
     'cpus',
     read('cpus'),
-    z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().min(0.1).max(512)),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number)
+      .pipe(z.number().min(0.1).max(512)),
     'a number of CPUs from 0.1 up, e.g. 1 or 1.5',
   );
   const settings: Settings = {
@@ -117,21 +136,41 @@ export function parseSettings(readRaw: InputReader): Settings {
     limits: {
       cpus,
       memoryBytes: parseMemory(read('memory')),
-      pidsLimit: parseWith('pids-limit', read('pids-limit'), integerInput(MIN_PIDS, 1_000_000),
-        `a whole number from ${MIN_PIDS} up`),
+      pidsLimit: parseWith(
+        'pids-limit',
+        read('pids-limit'),
+        integerInput(MIN_PIDS, 1_000_000),
+        `a whole number from ${MIN_PIDS} up`,
+      ),
     },
-    timeoutMinutes: parseWith('timeout-minutes', read('timeout-minutes'), integerInput(1, 360),
-      'whole minutes from 1 to 360'),
-    commandTimeoutSeconds: parseWith('command-timeout', read('command-timeout'),
-      integerInput(1, 3600), 'whole seconds from 1 to 3600'),
-    maxSteps: parseWith('max-steps', read('max-steps'), integerInput(1, 1000),
-      'a whole number from 1 to 1000'),
+    timeoutMinutes: parseWith(
+      'timeout-minutes',
+      read('timeout-minutes'),
+      integerInput(1, 360),
+      'whole minutes from 1 to 360',
+    ),
+    commandTimeoutSeconds: parseWith(
+      'command-timeout',
+      read('command-timeout'),
+      integerInput(1, 3600),
+      'whole seconds from 1 to 3600',
+    ),
+    maxSteps: parseWith(
+      'max-steps',
+      read('max-steps'),
+      integerInput(1, 1000),
+      'a whole number from 1 to 1000',
+    ),
     branchPrefix: read('branch-prefix'),
     baseBranch: read('base-branch'),
     draft: parseWith('draft', read('draft'), booleanInput, 'true or false'),
     labels: parseLabels(read('labels')),
-    auditArtifact: parseWith('audit-artifact', read('audit-artifact'),
-      z.string().regex(/^[^"<>|*?:\\/\r\n]+$/), 'a name without " : < > | * ? \\ / or newlines'),
+    auditArtifact: parseWith(
+      'audit-artifact',
+      read('audit-artifact'),
+      z.string().regex(/^[^"<>|*?:\\/\r\n]+$/),
+      'a name without " : < > | * ? \\ / or newlines',
+    ),
     workingDirectory: parseWorkingDirectory(read('working-directory')),
   };
   return Object.freeze(settings);

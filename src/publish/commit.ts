@@ -51,10 +51,7 @@ export function truncate(text: string, maxChars: number): string {
  * Commits the captured tree on a new branch with plumbing only: no checkout, no index, no
  * hooks. The branch is created only if it does not exist, so a human's branch is never moved.
  */
-export async function createBranchCommit(
-  git: Git,
-  request: CommitRequest,
-): Promise<CreatedCommit> {
+export async function createBranchCommit(git: Git, request: CommitRequest): Promise<CreatedCommit> {
   if (!isValidBranchName(request.branch)) {
     throw new PublishError(
       `'${request.branch}' is not a valid branch name.`,

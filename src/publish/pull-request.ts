@@ -153,13 +153,17 @@ export function toPublishError(what: string, error: unknown): PublishError {
 
 function hintFor(status: number | undefined, message: string): string {
   if (ACTIONS_MAY_NOT_CREATE_PRS.test(message)) {
-    return 'Allow it in Settings → Actions → General → "Allow GitHub Actions to create and ' +
-      'approve pull requests" (for the repository, or for its organisation).';
+    return (
+      'Allow it in Settings → Actions → General → "Allow GitHub Actions to create and ' +
+      'approve pull requests" (for the repository, or for its organisation).'
+    );
   }
   if (status === 401) return 'Check the `github-token` input: GitHub did not accept it.';
   if (status === 403 || status === 404) {
-    return 'Grant `pull-requests: write` in the workflow\'s `permissions`, or pass a ' +
-      '`github-token` that can open pull requests in this repository.';
+    return (
+      "Grant `pull-requests: write` in the workflow's `permissions`, or pass a " +
+      '`github-token` that can open pull requests in this repository.'
+    );
   }
   if (status === 422) {
     return 'Check `base-branch`: it must exist and differ from the pushed branch.';

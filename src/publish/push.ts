@@ -44,10 +44,10 @@ export async function pushBranch(git: Git, request: PushRequest): Promise<PushRe
   const ref = `refs/heads/${request.branch}`;
   const refspec = `${request.force === false ? '' : '+'}${ref}:${ref}`;
   try {
-    await git.run(
-      ['push', '--no-verify', '--recurse-submodules=no', remote, refspec],
-      { config, timeoutMs: request.timeoutMs ?? PUSH_TIMEOUT_MS },
-    );
+    await git.run(['push', '--no-verify', '--recurse-submodules=no', remote, refspec], {
+      config,
+      timeoutMs: request.timeoutMs ?? PUSH_TIMEOUT_MS,
+    });
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw pushError(error, request.token, redactUrl(url));
@@ -112,7 +112,8 @@ const PUSH_FAILURES: readonly PushFailure[] = [
   {
     pattern: /refusing to allow .* to create or update workflow/i,
     what: 'GitHub refused a change to a workflow file',
-    hint: 'The token needs the `workflows` permission to change `.github/workflows`; keep ' +
+    hint:
+      'The token needs the `workflows` permission to change `.github/workflows`; keep ' +
       'those paths in `protected-paths` or use a token that has it.',
   },
   {
@@ -123,7 +124,8 @@ const PUSH_FAILURES: readonly PushFailure[] = [
   {
     pattern: /\b403\b|permission to .* denied|write access to repository not granted/i,
     what: 'the token may not push to this repository',
-    hint: 'Grant `contents: write` in the workflow\'s `permissions`, or pass a ' +
+    hint:
+      "Grant `contents: write` in the workflow's `permissions`, or pass a " +
       '`github-token` that can push.',
   },
   {

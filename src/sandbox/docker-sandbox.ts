@@ -62,7 +62,8 @@ export class DockerSandbox implements Sandbox {
   }
 
   async exec(request: ExecRequest): Promise<ExecResult> {
-    if (this.#stopped) throw new SandboxError('The sandbox was already removed.', 'Report this bug.');
+    if (this.#stopped)
+      throw new SandboxError('The sandbox was already removed.', 'Report this bug.');
     const started = Date.now();
     const exec = await this.#container.exec({
       Cmd: [...request.argv],
@@ -72,7 +73,10 @@ export class DockerSandbox implements Sandbox {
       Tty: false,
       WorkingDir: request.cwd ?? this.workdir,
     });
-    const stream = (await exec.start({ hijack: true, stdin: request.stdin !== undefined })) as Duplex;
+    const stream = (await exec.start({
+      hijack: true,
+      stdin: request.stdin !== undefined,
+    })) as Duplex;
     const outcome = await this.#collect(stream, request);
     const exitCode = outcome.killed ? null : await this.#exitCode(exec);
     return {

@@ -62,7 +62,7 @@ async function detectKind(docker: Docker): Promise<EngineKind> {
   return names.some((name) => name.includes('podman')) ? 'podman' : 'docker';
 }
 
-/** Connects to the first engine that answers a ping; fails with what was tried and how to fix it. */
+/** Connects to the first engine that answers a ping; else fails with what was tried and the fix. */
 export async function connectEngine(choice: EngineChoice): Promise<Engine> {
   const tried: string[] = [];
   for (const endpoint of candidates(choice).filter(isReachableCandidate)) {

@@ -16,11 +16,14 @@ export async function ensureImage(docker: Docker, image: string): Promise<'prese
   try {
     const stream = await docker.pull(image);
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
-        const failed = events?.find((event) => event.error);
-        if (err || failed) reject(err ?? new Error(failed?.error));
-        else resolve();
-      });
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = events?.find((event) => event.error);
+          if (err || failed) reject(err ?? new Error(failed?.error));
+          else resolve();
+        },
+      );
     });
     return 'pulled';
   } catch (error) {

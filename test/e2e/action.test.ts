@@ -14,9 +14,16 @@ import {
   type ActionRun,
 } from '../support/action-harness.ts';
 import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from '../support/docker.ts';
-import { startFakeArtifactServer, type FakeArtifactServer } from '../support/fake-artifact-server.ts';
+import {
+  startFakeArtifactServer,
+  type FakeArtifactServer,
+} from '../support/fake-artifact-server.ts';
 import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
-import { startFakeModelServer, toolResultsOf, type ScriptStep } from '../support/fake-model-server.ts';
+import {
+  startFakeModelServer,
+  toolResultsOf,
+  type ScriptStep,
+} from '../support/fake-model-server.ts';
 import { createScratchRepo, type ScratchRepo } from '../support/scratch-git-repo.ts';
 
 const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
@@ -30,9 +37,16 @@ const BUGGY_PARSER = `export function parseDate(text) {
 
 /** A clone as actions/checkout leaves it: the job token in an extraheader of .git/config. */
 async function checkedOutRepo(): Promise<ScratchRepo> {
-  const scratch = await createScratchRepo({ 'src/date.js': BUGGY_PARSER, 'README.md': '# widgets\n' });
+  const scratch = await createScratchRepo({
+    'src/date.js': BUGGY_PARSER,
+    'README.md': '# widgets\n',
+  });
   const basic = Buffer.from(`x-access-token:${GITHUB_TOKEN}`).toString('base64');
-  await scratch.git(['config', 'http.https://github.com/.extraheader', `AUTHORIZATION: basic ${basic}`]);
+  await scratch.git([
+    'config',
+    'http.https://github.com/.extraheader',
+    `AUTHORIZATION: basic ${basic}`,
+  ]);
   return scratch;
 }
 
@@ -120,7 +134,10 @@ describe('the action, run as the runner runs it', () => {
               new_string: 'Date.UTC(year, month - 1, day)',
             },
           },
-          { name: 'write_file', arguments: { path: 'notes/fix.md', content: 'Months are 0-based.\n' } },
+          {
+            name: 'write_file',
+            arguments: { path: 'notes/fix.md', content: 'Months are 0-based.\n' },
+          },
         ],
       },
       { content: 'Fixed parseDate: Date.UTC takes a 0-based month.' },
@@ -140,10 +157,16 @@ describe('the action, run as the runner runs it', () => {
     assert.match(branch, /^agent\/fix-the-off-by-one-month-in-parsedate-4242$/);
     const pushed = await repo.git(['show', `${branch}:src/date.js`], repo.origin);
     assert.match(pushed, /Date\.UTC\(year, month - 1, day\)/);
-    assert.equal(await repo.git(['show', `${branch}:notes/fix.md`], repo.origin), 'Months are 0-based.');
+    assert.equal(
+      await repo.git(['show', `${branch}:notes/fix.md`], repo.origin),
+      'Months are 0-based.',
+    );
     const author = await repo.git(['log', '-1', '--format=%an <%ae>', branch], repo.origin);
     assert.match(author, /^github-actions\[bot\]/);
-    assert.deepEqual(run.outputs['changed-files']!.split('\n').sort(), ['notes/fix.md', 'src/date.js']);
+    assert.deepEqual(run.outputs['changed-files']!.split('\n').sort(), [
+      'notes/fix.md',
+      'src/date.js',
+    ]);
 
     // One pull request, with the right head and base, draft and labelled.
     const creates = services.github.requests.filter((r) => r.operationId === 'pulls/create');
@@ -170,7 +193,10 @@ describe('the action, run as the runner runs it', () => {
     const artifact = services.artifacts.artifacts.find((a) => a.finalized);
     assert.ok(artifact, 'an audit artifact was uploaded');
     const zipped = services.artifacts.filesOf(artifact.name);
-    assert.equal(zipped.get('audit.jsonl')?.toString(), readFileSync(run.outputs['audit-log']!, 'utf8'));
+    assert.equal(
+      zipped.get('audit.jsonl')?.toString(),
+      readFileSync(run.outputs['audit-log']!, 'utf8'),
+    );
     assert.match(zipped.get('changes.patch')?.toString() ?? '', /month - 1/);
     assert.deepEqual(services.artifacts.violations, []);
 
@@ -214,7 +240,11 @@ describe('the action, run as the runner runs it', () => {
       apiKey: API_KEY,
     });
     const before = services.github.requests.length;
-    const run = await runAction({ workspace: repo.repo, inputs: inputsFor(model.url), env: envFor(services) });
+    const run = await runAction({
+      workspace: repo.repo,
+      inputs: inputsFor(model.url),
+      env: envFor(services),
+    });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'no-changes');
@@ -269,10 +299,14 @@ describe('the action, run as the runner runs it', () => {
     await repo.cleanup();
   });
 
-  it('fails with a clear message when the model rejects the key, leaving no container', async () => {
+  it('fails clearly when the model rejects the key, leaving no container', async () => {
     const repo = await checkedOutRepo();
     const model = await startFakeModelServer({ apiKey: 'sk-a-different-key-000000' });
-    const run = await runAction({ workspace: repo.repo, inputs: inputsFor(model.url), env: envFor(services) });
+    const run = await runAction({
+      workspace: repo.repo,
+      inputs: inputsFor(model.url),
+      env: envFor(services),
+    });
     await model.close();
     assert.equal(run.exitCode, 1);
     assert.equal(run.outputs.status, 'failed');

@@ -7,9 +7,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT, runAction } from '../support/action-harness.ts';
 import { DEBIAN_IMAGE, requireEngine } from '../support/docker.ts';
-import { startFakeArtifactServer, type FakeArtifactServer } from '../support/fake-artifact-server.ts';
+import {
+  startFakeArtifactServer,
+  type FakeArtifactServer,
+} from '../support/fake-artifact-server.ts';
 import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
-import { startFakeModelServer, toolResultsOf, type ScriptStep } from '../support/fake-model-server.ts';
+import {
+  startFakeModelServer,
+  toolResultsOf,
+  type ScriptStep,
+} from '../support/fake-model-server.ts';
 
 const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
 const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
@@ -23,8 +30,13 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'safe.directory=*', ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.test',
-      GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.test' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.test',
+      GIT_COMMITTER_NAME: 'Dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.test',
+    },
   });
 }
 
@@ -69,7 +81,10 @@ describe('the action on a real project: a copy of this repository', () => {
 
   it('finds the planted defect with the unit tests, fixes it and proves the fix', async () => {
     const { workspace, origin } = copyOfThisProject();
-    const runTests = { name: 'run_shell', arguments: { cmd: 'node scripts/test.mjs unit 2>&1 | tail -40' } };
+    const runTests = {
+      name: 'run_shell',
+      arguments: { cmd: 'node scripts/test.mjs unit 2>&1 | tail -40' },
+    };
     const script: ScriptStep[] = [
       { content: 'Run the unit tests first.', toolCalls: [runTests] },
       {
@@ -77,7 +92,10 @@ describe('the action on a real project: a copy of this repository', () => {
       },
       {
         toolCalls: [
-          { name: 'edit_file', arguments: { path: DEFECT_FILE, old_string: DEFECT, new_string: CORRECT } },
+          {
+            name: 'edit_file',
+            arguments: { path: DEFECT_FILE, old_string: DEFECT, new_string: CORRECT },
+          },
         ],
       },
       { toolCalls: [runTests] },
@@ -112,7 +130,10 @@ describe('the action on a real project: a copy of this repository', () => {
 
     assert.equal(run.outputs.status, 'pr-opened');
     assert.equal(run.outputs['changed-files'], DEFECT_FILE);
-    const diff = execFileSync('git', ['diff', 'main', run.outputs.branch!], { cwd: origin, encoding: 'utf8' });
+    const diff = execFileSync('git', ['diff', 'main', run.outputs.branch!], {
+      cwd: origin,
+      encoding: 'utf8',
+    });
     assert.match(diff, /^-\s+m: 1000 \*\* 2,$/m);
     assert.match(diff, /^\+\s+m: 1024 \*\* 2,$/m);
     assert.deepEqual(github.violations, []);

@@ -47,16 +47,13 @@ describe('captureChanges', () => {
 
     const captured = await captureChanges(scratch.repo);
 
-    assert.deepEqual(
-      captured.files.map((file) => [file.path, file.status]).sort(),
-      [
-        ['assets/logo.png', 'added'],
-        ['docs/remove-me.md', 'deleted'],
-        ['src/app.js', 'modified'],
-        ['src/new-name.js', 'renamed'],
-        ['src/new.js', 'added'],
-      ],
-    );
+    assert.deepEqual(captured.files.map((file) => [file.path, file.status]).sort(), [
+      ['assets/logo.png', 'added'],
+      ['docs/remove-me.md', 'deleted'],
+      ['src/app.js', 'modified'],
+      ['src/new-name.js', 'renamed'],
+      ['src/new.js', 'added'],
+    ]);
     const app = byPath(captured.files, 'src/app.js');
     assert.equal(app.additions, 2);
     assert.equal(app.deletions, 1);
@@ -105,7 +102,10 @@ describe('captureChanges', () => {
 
     const captured = await captureChanges(scratch.repo);
 
-    assert.deepEqual(captured.files.map((file) => file.path), ['.gitignore']);
+    assert.deepEqual(
+      captured.files.map((file) => file.path),
+      ['.gitignore'],
+    );
   });
 
   test('leaves the real index, HEAD, branch and working tree exactly as they were', async () => {
@@ -137,9 +137,10 @@ describe('captureChanges', () => {
 
     const captured = await captureChanges(scratch.repo, { baseRef: 'HEAD~1' });
 
-    assert.deepEqual(captured.files.map((file) => [file.path, file.status]), [
-      ['second.txt', 'added'],
-    ]);
+    assert.deepEqual(
+      captured.files.map((file) => [file.path, file.status]),
+      [['second.txt', 'added']],
+    );
   });
 
   test('captures everything as added in a repository with no commits yet', async () => {
@@ -150,9 +151,10 @@ describe('captureChanges', () => {
     const captured = await captureChanges(empty);
 
     assert.equal(captured.baseCommit, '');
-    assert.deepEqual(captured.files.map((file) => [file.path, file.status]), [
-      ['first.txt', 'added'],
-    ]);
+    assert.deepEqual(
+      captured.files.map((file) => [file.path, file.status]),
+      [['first.txt', 'added']],
+    );
   });
 
   test('refuses a base that is not a commit, naming it', async () => {

@@ -135,7 +135,10 @@ describe('opening the pull request', () => {
 
     await openOrUpdatePullRequest(octokit, { ...REQUEST, labels: [], draft: false });
 
-    assert.equal(recorded.some((r) => r.path.includes('/labels')), false);
+    assert.equal(
+      recorded.some((r) => r.path.includes('/labels')),
+      false,
+    );
     const created = recorded.find((r) => r.method === 'POST');
     assert.equal(created?.body.draft, false);
   });

@@ -11,10 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { getOctokit } from '@actions/github';
 import OpenAI from 'openai';
-import {
-  makeRuntimeToken,
-  startFakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
+import { makeRuntimeToken, startFakeArtifactServer } from '../support/fake-artifact-server.ts';
 import type { FakeArtifactServer } from '../support/fake-artifact-server.ts';
 import { startFakeGitHubServer } from '../support/fake-github-server.ts';
 import type { FakeGitHubServer } from '../support/fake-github-server.ts';
@@ -52,8 +49,11 @@ describe('fake model server', () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [
       { role: 'user', content: 'What does the README say?' },
     ];
-    const first = await client.chat.completions.create({ model: 'gpt-test', messages,
-      tools: [READ_FILE_TOOL] });
+    const first = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages,
+      tools: [READ_FILE_TOOL],
+    });
     const call = first.choices[0]?.message.tool_calls?.[0];
     assert.equal(first.choices[0]?.finish_reason, 'tool_calls');
     assert.ok(call?.type === 'function');
@@ -61,8 +61,11 @@ describe('fake model server', () => {
     assert.equal(call.function.name, 'read_file');
     assert.deepEqual(JSON.parse(call.function.arguments), { path: 'README.md' });
 
-    messages.push(first.choices[0]!.message, { role: 'tool', tool_call_id: call.id,
-      content: 'hello from the sandbox' });
+    messages.push(first.choices[0]!.message, {
+      role: 'tool',
+      tool_call_id: call.id,
+      content: 'hello from the sandbox',
+    });
     const second = await client.chat.completions.create({ model: 'gpt-test', messages });
     assert.equal(second.choices[0]?.message.content, 'The file says: hello from the sandbox');
     assert.equal(second.choices[0]?.finish_reason, 'stop');
@@ -78,75 +81,99 @@ describe('fake model server', () => {
     assert.deepEqual(model.violations, []);
   });
 
-  it('refuses a wrong API key with a 401 in the OpenAI error shape, without echoing the key',
-    async () => {
-      const model = await startModel({ apiKey: API_KEY, script: [{ content: 'never' }] });
-      const client = new OpenAI({ apiKey: 'sk-wrong-key-1234', baseURL: model.url });
-      const error = await rejectionOf(client.chat.completions
-        .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }));
-      assert.ok(error instanceof OpenAI.AuthenticationError);
-      assert.equal(error.status, 401);
-      assert.equal(error.code, 'invalid_api_key');
-      assert.doesNotMatch(error.message, /sk-wrong-key/);
-      assert.equal(model.remainingSteps(), 1, 'a refused request does not use up the script');
-    });
+  it('refuses a wrong API key with an OpenAI-shaped 401 that does not echo the key', async () => {
+    const model = await startModel({ apiKey: API_KEY, script: [{ content: 'never' }] });
+    const client = new OpenAI({ apiKey: 'sk-wrong-key-1234', baseURL: model.url });
+    const error = await rejectionOf(
+      client.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+    assert.ok(error instanceof OpenAI.AuthenticationError);
+    assert.equal(error.status, 401);
+    assert.equal(error.code, 'invalid_api_key');
+    assert.doesNotMatch(error.message, /sk-wrong-key/);
+    assert.equal(model.remainingSteps(), 1, 'a refused request does not use up the script');
+  });
 
-  it('answers scripted 429 and 500 errors so the client retries until the scripted answer',
-    async () => {
-      const model = await startModel({
-        script: [
-          { error: { status: 429, retryAfterMs: 10 } },
-          { error: { status: 500, retryAfterMs: 10 } },
-          { content: 'third time lucky' },
+  it('answers scripted 429 and 500 errors so the client retries until it succeeds', async () => {
+    const model = await startModel({
+      script: [
+        { error: { status: 429, retryAfterMs: 10 } },
+        { error: { status: 500, retryAfterMs: 10 } },
+        { content: 'third time lucky' },
+      ],
+    });
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url, maxRetries: 2 });
+    const reply = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(reply.choices[0]?.message.content, 'third time lucky');
+    assert.deepEqual(
+      model.requests.map((request) => request.status),
+      [429, 500, 200],
+    );
+    assert.deepEqual(
+      model.requests.map((r) => r.headers['x-stainless-retry-count']),
+      ['0', '1', '2'],
+    );
+  });
+
+  it('gives up with a RateLimitError carrying the error body once retries run out', async () => {
+    const model = await startModel({
+      script: [{ error: { status: 429, retryAfterMs: 1, message: 'slow down' } }],
+    });
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url, maxRetries: 0 });
+    const error = await rejectionOf(
+      client.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+    assert.ok(error instanceof OpenAI.RateLimitError);
+    assert.equal(error.code, 'rate_limit_exceeded');
+    assert.match(error.message, /slow down/);
+  });
+
+  it('refuses a conversation with an unanswered tool call and records it', async () => {
+    const model = await startModel({ script: [{ content: 'unreachable' }] });
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'go' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{}' } },
         ],
-      });
-      const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url, maxRetries: 2 });
-      const reply = await client.chat.completions.create({ model: 'gpt-test',
-        messages: [{ role: 'user', content: 'hi' }] });
-      assert.equal(reply.choices[0]?.message.content, 'third time lucky');
-      assert.deepEqual(model.requests.map((request) => request.status), [429, 500, 200]);
-      assert.deepEqual(model.requests.map((r) => r.headers['x-stainless-retry-count']),
-        ['0', '1', '2']);
-    });
-
-  it('gives up with a RateLimitError carrying the OpenAI error body when retries run out',
-    async () => {
-      const model = await startModel({
-        script: [{ error: { status: 429, retryAfterMs: 1, message: 'slow down' } }],
-      });
-      const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url, maxRetries: 0 });
-      const error = await rejectionOf(client.chat.completions
-        .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }));
-      assert.ok(error instanceof OpenAI.RateLimitError);
-      assert.equal(error.code, 'rate_limit_exceeded');
-      assert.match(error.message, /slow down/);
-    });
-
-  it('refuses a conversation that leaves a tool call unanswered and records the violation',
-    async () => {
-      const model = await startModel({ script: [{ content: 'unreachable' }] });
-      const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url });
-      const messages: OpenAI.ChatCompletionMessageParam[] = [
-        { role: 'user', content: 'go' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function',
-          function: { name: 'read_file', arguments: '{}' } }] },
-        { role: 'user', content: 'forgot the tool result' },
-      ];
-      const error = await rejectionOf(client.chat.completions.create({ model: 'gpt-test',
-        messages }));
-      assert.ok(error instanceof OpenAI.BadRequestError);
-      assert.match(error.message, /call_1/);
-      assert.equal(model.violations.length, 1);
-      assert.match(model.violations[0] ?? '', /tool_call_id/);
-    });
+      },
+      { role: 'user', content: 'forgot the tool result' },
+    ];
+    const error = await rejectionOf(
+      client.chat.completions.create({ model: 'gpt-test', messages }),
+    );
+    assert.ok(error instanceof OpenAI.BadRequestError);
+    assert.match(error.message, /call_1/);
+    assert.equal(model.violations.length, 1);
+    assert.match(model.violations[0] ?? '', /tool_call_id/);
+  });
 
   it('lists its models and refuses a model it does not serve', async () => {
     const model = await startModel({ models: ['gpt-test'] });
     const client = new OpenAI({ apiKey: API_KEY, baseURL: model.url });
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((entry) => entry.id), ['gpt-test']);
-    const error = await rejectionOf(client.chat.completions
-      .create({ model: 'gpt-other', messages: [{ role: 'user', content: 'hi' }] }));
+    assert.deepEqual(
+      models.data.map((entry) => entry.id),
+      ['gpt-test'],
+    );
+    const error = await rejectionOf(
+      client.chat.completions.create({
+        model: 'gpt-other',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
     assert.ok(error instanceof OpenAI.NotFoundError);
     assert.equal(error.code, 'model_not_found');
   });
@@ -168,97 +195,158 @@ describe('fake GitHub server', () => {
   });
   after(() => github.close());
 
-  it('serves a pull request lifecycle to octokit with every request and response per the spec',
-    async () => {
-      const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-      const { data: repository } = await octokit.rest.repos.get({ owner, repo });
-      assert.equal(repository.default_branch, 'trunk');
-      assert.equal(repository.full_name, 'octo-org/demo');
+  it('serves a pull request lifecycle with every request and response per the spec', async () => {
+    const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
+    const { data: repository } = await octokit.rest.repos.get({ owner, repo });
+    assert.equal(repository.default_branch, 'trunk');
+    assert.equal(repository.full_name, 'octo-org/demo');
 
-      const created = await octokit.rest.pulls.create({ owner, repo, head: 'agent/fix-parser',
-        base: 'trunk', title: 'Fix the parser', body: 'Made by the agent', draft: true });
-      assert.equal(created.status, 201);
-      const pull = created.data;
-      assert.equal(pull.number, 8, 'numbers continue after existing issues');
-      assert.equal(pull.html_url, 'https://github.com/octo-org/demo/pull/8');
-      assert.equal(pull.head.ref, 'agent/fix-parser');
-      assert.equal(pull.base.ref, 'trunk');
-      assert.equal(pull.draft, true);
-      assert.equal(pull.state, 'open');
-
-      const { data: found } = await octokit.rest.pulls.list({ owner, repo,
-        head: 'octo-org:agent/fix-parser', base: 'trunk', state: 'open' });
-      assert.deepEqual(found.map((entry) => entry.number), [8]);
-      const { data: updated } = await octokit.rest.pulls.update({ owner, repo, pull_number: 8,
-        title: 'Fix the parser (again)' });
-      assert.equal(updated.title, 'Fix the parser (again)');
-      const { data: labels } = await octokit.rest.issues.addLabels({ owner, repo,
-        issue_number: 8, labels: ['agent', 'automated'] });
-      assert.deepEqual(labels.map((label) => label.name), ['agent', 'automated']);
-      const { data: comment } = await octokit.rest.issues.createComment({ owner, repo,
-        issue_number: 7, body: 'Opened #8' });
-      assert.match(comment.html_url, /\/issues\/7#issuecomment-\d+$/);
-
-      assert.equal(github.pulls[0]?.title, 'Fix the parser (again)');
-      assert.deepEqual(github.labelsOf(8), ['agent', 'automated']);
-      assert.deepEqual(github.comments.map((c) => [c.issueNumber, c.body]), [[7, 'Opened #8']]);
-      assert.ok(github.requests.every((request) => request.hasAuth));
-      assert.deepEqual(github.violations, []);
+    const created = await octokit.rest.pulls.create({
+      owner,
+      repo,
+      head: 'agent/fix-parser',
+      base: 'trunk',
+      title: 'Fix the parser',
+      body: 'Made by the agent',
+      draft: true,
     });
+    assert.equal(created.status, 201);
+    const pull = created.data;
+    assert.equal(pull.number, 8, 'numbers continue after existing issues');
+    assert.equal(pull.html_url, 'https://github.com/octo-org/demo/pull/8');
+    assert.equal(pull.head.ref, 'agent/fix-parser');
+    assert.equal(pull.base.ref, 'trunk');
+    assert.equal(pull.draft, true);
+    assert.equal(pull.state, 'open');
 
-  it('reports repository permissions the way GitHub folds roles into the legacy field',
-    async () => {
-      const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-      const permission = async (username: string) => (await octokit.rest.repos
-        .getCollaboratorPermissionLevel({ owner, repo, username })).data;
-      assert.deepEqual(pick(await permission('maintainer')), ['write', 'maintain']);
-      assert.deepEqual(pick(await permission('visitor')), ['read', 'read']);
-      assert.deepEqual(pick(await permission('stranger')), ['none', 'none']);
-      assert.deepEqual(github.violations, []);
+    const { data: found } = await octokit.rest.pulls.list({
+      owner,
+      repo,
+      head: 'octo-org:agent/fix-parser',
+      base: 'trunk',
+      state: 'open',
     });
+    assert.deepEqual(
+      found.map((entry) => entry.number),
+      [8],
+    );
+    const { data: updated } = await octokit.rest.pulls.update({
+      owner,
+      repo,
+      pull_number: 8,
+      title: 'Fix the parser (again)',
+    });
+    assert.equal(updated.title, 'Fix the parser (again)');
+    const { data: labels } = await octokit.rest.issues.addLabels({
+      owner,
+      repo,
+      issue_number: 8,
+      labels: ['agent', 'automated'],
+    });
+    assert.deepEqual(
+      labels.map((label) => label.name),
+      ['agent', 'automated'],
+    );
+    const { data: comment } = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: 7,
+      body: 'Opened #8',
+    });
+    assert.match(comment.html_url, /\/issues\/7#issuecomment-\d+$/);
+
+    assert.equal(github.pulls[0]?.title, 'Fix the parser (again)');
+    assert.deepEqual(github.labelsOf(8), ['agent', 'automated']);
+    assert.deepEqual(
+      github.comments.map((c) => [c.issueNumber, c.body]),
+      [[7, 'Opened #8']],
+    );
+    assert.ok(github.requests.every((request) => request.hasAuth));
+    assert.deepEqual(github.violations, []);
+  });
+
+  it('reports permissions the way GitHub folds roles into the legacy field', async () => {
+    const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
+    const permission = async (username: string) =>
+      (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username })).data;
+    assert.deepEqual(pick(await permission('maintainer')), ['write', 'maintain']);
+    assert.deepEqual(pick(await permission('visitor')), ['read', 'read']);
+    assert.deepEqual(pick(await permission('stranger')), ['none', 'none']);
+    assert.deepEqual(github.violations, []);
+  });
 
   it('refuses a request body the OpenAPI description does not allow and records it', async () => {
     const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-    const error = await rejectionOf(octokit.request('POST /repos/{owner}/{repo}/pulls', {
-      owner, repo, head: 'agent/x', base: 'trunk', title: 'x', draft: 'yes' as unknown as boolean,
-    }));
+    const error = await rejectionOf(
+      octokit.request('POST /repos/{owner}/{repo}/pulls', {
+        owner,
+        repo,
+        head: 'agent/x',
+        base: 'trunk',
+        title: 'x',
+        draft: 'yes' as unknown as boolean,
+      }),
+    );
     assert.equal(error.status, 422);
-    const error2 = await rejectionOf(octokit.request(
-      'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
-      { owner, repo, pull_number: 8, draft: false },
-    ));
+    const error2 = await rejectionOf(
+      octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner,
+        repo,
+        pull_number: 8,
+        draft: false,
+      }),
+    );
     assert.equal(error2.status, 422, 'draft cannot be changed through the REST update');
-    assert.deepEqual(github.violations.map((v) => [v.kind, v.operationId]), [
-      ['body', 'pulls/create'],
-      ['body', 'pulls/update'],
-    ]);
+    assert.deepEqual(
+      github.violations.map((v) => [v.kind, v.operationId]),
+      [
+        ['body', 'pulls/create'],
+        ['body', 'pulls/update'],
+      ],
+    );
     assert.match(github.violations[1]?.message ?? '', /'draft'/);
     github.violations.length = 0;
   });
 
   it('records routes that are not in the spec and operations it does not implement', async () => {
     const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-    const unknown = await rejectionOf(octokit.request('GET /repos/{owner}/{repo}/no-such-thing',
-      { owner, repo }));
+    const unknown = await rejectionOf(
+      octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner, repo }),
+    );
     const unimplemented = await rejectionOf(octokit.rest.repos.listBranches({ owner, repo }));
     assert.equal(unknown.status, 404);
     assert.equal(unimplemented.status, 404);
-    assert.deepEqual(github.violations.map((v) => v.kind), ['unknown-route', 'unimplemented']);
+    assert.deepEqual(
+      github.violations.map((v) => v.kind),
+      ['unknown-route', 'unimplemented'],
+    );
     github.violations.length = 0;
   });
 
   it('refuses a second pull request for the same branch, as GitHub does', async () => {
     const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-    const error = await rejectionOf(octokit.rest.pulls.create({ owner, repo,
-      head: 'agent/fix-parser', base: 'trunk', title: 'Again' }));
+    const error = await rejectionOf(
+      octokit.rest.pulls.create({
+        owner,
+        repo,
+        head: 'agent/fix-parser',
+        base: 'trunk',
+        title: 'Again',
+      }),
+    );
     assert.match(error.message, /A pull request already exists for octo-org:agent\/fix-parser/);
     assert.deepEqual(github.violations, []);
   });
 
   it('ignores a head filter without the owner prefix, as GitHub does', async () => {
     const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
-    await octokit.rest.pulls.create({ owner, repo, head: 'agent/other', base: 'trunk',
-      title: 'Other' });
+    await octokit.rest.pulls.create({
+      owner,
+      repo,
+      head: 'agent/other',
+      base: 'trunk',
+      title: 'Other',
+    });
     const { data } = await octokit.rest.pulls.list({ owner, repo, head: 'agent/other' });
     assert.equal(data.length, 2, 'a bare branch name matches every open pull request');
     assert.deepEqual(github.violations, []);
@@ -272,11 +360,16 @@ describe('fake GitHub server', () => {
 
     const octokit = getOctokit('ghs_stand_in_token', { baseUrl: github.url });
     github.failNext('issues/create-comment', 403, 'Resource not accessible by integration');
-    const failed = await rejectionOf(octokit.rest.issues.createComment({ owner, repo,
-      issue_number: 7, body: 'x' }));
+    const failed = await rejectionOf(
+      octokit.rest.issues.createComment({ owner, repo, issue_number: 7, body: 'x' }),
+    );
     assert.equal(failed.status, 403);
-    const retried = await octokit.rest.issues.createComment({ owner, repo, issue_number: 7,
-      body: 'x' });
+    const retried = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: 7,
+      body: 'x',
+    });
     assert.equal(retried.status, 201);
     assert.deepEqual(github.violations, []);
   });
@@ -300,9 +393,13 @@ describe('fake artifact server', () => {
     const patch = 'diff --git a/x b/x\n'.repeat(50_000);
     writeFileSync(join(workdir, 'logs', 'audit.jsonl'), audit);
     writeFileSync(join(workdir, 'change.patch'), patch);
-    const result = await withEnv(artifacts.env, () => new DefaultArtifactClient().uploadArtifact(
-      'agent-audit', [join(workdir, 'logs', 'audit.jsonl'), join(workdir, 'change.patch')],
-      workdir));
+    const result = await withEnv(artifacts.env, () =>
+      new DefaultArtifactClient().uploadArtifact(
+        'agent-audit',
+        [join(workdir, 'logs', 'audit.jsonl'), join(workdir, 'change.patch')],
+        workdir,
+      ),
+    );
 
     const stored = artifacts.artifacts[0];
     assert.equal(result.id, stored?.id);
@@ -320,7 +417,10 @@ describe('fake artifact server', () => {
 
   it('lists the uploaded artifact to the real client', async () => {
     const listed = await withEnv(artifacts.env, () => new DefaultArtifactClient().listArtifacts());
-    assert.deepEqual(listed.artifacts.map((artifact) => artifact.name), ['agent-audit']);
+    assert.deepEqual(
+      listed.artifacts.map((artifact) => artifact.name),
+      ['agent-audit'],
+    );
     assert.deepEqual(artifacts.violations, []);
   });
 
@@ -329,9 +429,11 @@ describe('fake artifact server', () => {
     const noise = randomBytes(9 * 1024 * 1024);
     writeFileSync(join(workdir, 'noise.bin'), noise);
     const earlier = artifacts.requests.length;
-    await withEnv(artifacts.env, () => new DefaultArtifactClient().uploadArtifact(
-      'big', [join(workdir, 'noise.bin')], workdir));
-    const blocks = artifacts.requests.slice(earlier)
+    await withEnv(artifacts.env, () =>
+      new DefaultArtifactClient().uploadArtifact('big', [join(workdir, 'noise.bin')], workdir),
+    );
+    const blocks = artifacts.requests
+      .slice(earlier)
       .filter((request) => request.operation === 'PutBlock');
     assert.ok(blocks.length >= 2, `expected several staged blocks, saw ${blocks.length}`);
     assert.ok(artifacts.filesOf('big').get('noise.bin')?.equals(noise));
@@ -341,8 +443,11 @@ describe('fake artifact server', () => {
   it('refuses an upload whose runtime token names another run', async () => {
     writeFileSync(join(workdir, 'other.txt'), 'x');
     const env = { ...artifacts.env, ACTIONS_RUNTIME_TOKEN: makeRuntimeToken('other', 'job') };
-    const error = await rejectionOf(withEnv(env, () => new DefaultArtifactClient()
-      .uploadArtifact('other', [join(workdir, 'other.txt')], workdir)));
+    const error = await rejectionOf(
+      withEnv(env, () =>
+        new DefaultArtifactClient().uploadArtifact('other', [join(workdir, 'other.txt')], workdir),
+      ),
+    );
     assert.match(error.message, /invalid runtime token/);
     assert.equal(artifacts.violations.length, 1);
     artifacts.violations.length = 0;

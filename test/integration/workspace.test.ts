@@ -27,7 +27,7 @@ function checkoutLikeRepo(): string {
 }
 
 describe('workspace preparation', () => {
-  it('gives the sandbox a git config without the checkout token, keeping the original', async () => {
+  it('hides the checkout token from the sandbox, keeping the original config', async () => {
     const repo = checkoutLikeRepo();
     const before = readFileSync(path.join(repo, '.git', 'config'), 'utf8');
     const prepared = await prepareWorkspace(repo, 'pkg');
@@ -40,7 +40,10 @@ describe('workspace preparation', () => {
     assert.match(scrubbed, /url = https:\/\/github.com\/o\/r.git/);
     assert.match(scrubbed, /autocrlf = false/);
     assert.equal(readFileSync(path.join(repo, '.git', 'config'), 'utf8'), before);
-    assert.ok(!configMount.source.startsWith(repo), 'the scrubbed copy must live outside the workspace');
+    assert.ok(
+      !configMount.source.startsWith(repo),
+      'the scrubbed copy must live outside the workspace',
+    );
   });
 
   it('mounts .git read-only and confines the agent to the working directory', async () => {
@@ -49,7 +52,11 @@ describe('workspace preparation', () => {
     assert.equal(prepared.containerWorkdir, '/workspace/pkg');
     assert.deepEqual(
       prepared.mounts.map((m) => [m.target, m.readOnly]),
-      [['/workspace', false], ['/workspace/.git', true], ['/workspace/.git/config', true]],
+      [
+        ['/workspace', false],
+        ['/workspace/.git', true],
+        ['/workspace/.git/config', true],
+      ],
     );
   });
 

@@ -133,7 +133,9 @@ export async function runAction(invocation: ActionInvocation): Promise<ActionRun
 }
 
 /** The post step, given the state the main step saved, as the runner passes it. */
-export async function runPostStep(run: ActionRun | { state: Record<string, string>; files: RunnerFiles }) {
+export async function runPostStep(
+  run: ActionRun | { state: Record<string, string>; files: RunnerFiles },
+) {
   const stateEnv = Object.fromEntries(
     Object.entries(run.state).map(([name, value]) => [`STATE_${name}`, value]),
   );

@@ -228,8 +228,14 @@ interface TwirpError {
   msg: string;
 }
 
-type TwirpCode = 'invalid_argument' | 'unauthenticated' | 'permission_denied' | 'not_found' |
-  'already_exists' | 'bad_route' | 'internal';
+type TwirpCode =
+  | 'invalid_argument'
+  | 'unauthenticated'
+  | 'permission_denied'
+  | 'not_found'
+  | 'already_exists'
+  | 'bad_route'
+  | 'internal';
 
 const TWIRP_STATUS: Record<TwirpCode, number> = {
   invalid_argument: 400,
@@ -331,8 +337,10 @@ function checkTwirpRequest(state: State, operation: string, body: unknown): Twir
   if (unknown.length > 0) {
     return { code: 'invalid_argument', msg: `unknown field(s): ${unknown.join(', ')}` };
   }
-  if (body.workflow_run_backend_id !== state.runId ||
-    body.workflow_job_run_backend_id !== state.jobId) {
+  if (
+    body.workflow_run_backend_id !== state.runId ||
+    body.workflow_job_run_backend_id !== state.jobId
+  ) {
     return { code: 'permission_denied', msg: 'backend ids do not match the runtime token' };
   }
   return undefined;
@@ -345,8 +353,10 @@ function createArtifact(state: State, request: Json): Json | TwirpError {
     return { code: 'invalid_argument', msg: `unsupported artifact version ${request.version}` };
   }
   if (findArtifact(state, name)?.finalized === true) {
-    return { code: 'already_exists', msg: 'an artifact with this name already exists on the ' +
-      'workflow run' };
+    return {
+      code: 'already_exists',
+      msg: 'an artifact with this name already exists on the ' + 'workflow run',
+    };
   }
   const artifact: FakeArtifact = {
     id: state.nextId++,
@@ -362,8 +372,12 @@ function createArtifact(state: State, request: Json): Json | TwirpError {
     size: undefined,
     digest: undefined,
   };
-  state.artifacts.splice(0, state.artifacts.length,
-    ...state.artifacts.filter((candidate) => candidate.name !== name), artifact);
+  state.artifacts.splice(
+    0,
+    state.artifacts.length,
+    ...state.artifacts.filter((candidate) => candidate.name !== name),
+    artifact,
+  );
   return { ok: true, signed_upload_url: signedUrl(state, artifact, 'cw') };
 }
 
@@ -375,8 +389,13 @@ function signedUrl(state: State, artifact: FakeArtifact, permissions: string): s
     state.uploads.set(blob, upload);
   }
   const expiry = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const query = new URLSearchParams({ sv: STORAGE_VERSION, sr: 'b', sp: permissions, se: expiry,
-    sig: upload.signature });
+  const query = new URLSearchParams({
+    sv: STORAGE_VERSION,
+    sr: 'b',
+    sp: permissions,
+    se: expiry,
+    sig: upload.signature,
+  });
   return `${state.url}/${ACCOUNT}/${CONTAINER}/${blob}?${query.toString()}`;
 }
 
@@ -392,8 +411,10 @@ function finalizeArtifact(state: State, request: Json): Json | TwirpError {
   const digest = typeof request.hash === 'string' ? request.hash : undefined;
   const actual = `sha256:${createHash('sha256').update(artifact.content).digest('hex')}`;
   if (size !== artifact.content.length) {
-    return { code: 'invalid_argument', msg: `size ${size} differs from the uploaded ` +
-      `${artifact.content.length} bytes` };
+    return {
+      code: 'invalid_argument',
+      msg: `size ${size} differs from the uploaded ` + `${artifact.content.length} bytes`,
+    };
   }
   if (digest !== undefined && digest !== actual) {
     return { code: 'invalid_argument', msg: `hash ${digest} differs from the uploaded ${actual}` };
@@ -403,9 +424,12 @@ function finalizeArtifact(state: State, request: Json): Json | TwirpError {
 }
 
 function listArtifacts(state: State, request: Json): Json {
-  const artifacts = state.artifacts.filter((artifact) => artifact.finalized &&
-    (request.name_filter === undefined || artifact.name === request.name_filter) &&
-    (request.id_filter === undefined || String(artifact.id) === String(request.id_filter)));
+  const artifacts = state.artifacts.filter(
+    (artifact) =>
+      artifact.finalized &&
+      (request.name_filter === undefined || artifact.name === request.name_filter) &&
+      (request.id_filter === undefined || String(artifact.id) === String(request.id_filter)),
+  );
   return {
     artifacts: artifacts.map((artifact) => ({
       workflow_run_backend_id: artifact.runId,
@@ -523,8 +547,9 @@ function putBlock(upload: Upload, blockId: string | null, body: Buffer): BlobRes
 function putBlockList(upload: Upload, req: IncomingMessage, body: Buffer): BlobResult {
   const xml = body.toString('utf8');
   if (!/<BlockList>/.test(xml)) return blobError(400, 'InvalidXmlDocument', 'No BlockList.');
-  const ids = [...xml.matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)]
-    .map((match) => match[2] ?? '');
+  const ids = [...xml.matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map(
+    (match) => match[2] ?? '',
+  );
   const missing = ids.filter((id) => !upload.blocks.has(id));
   if (missing.length > 0) {
     return blobError(400, 'InvalidBlockList', `Unknown block ids: ${missing.join(', ')}`);
@@ -585,8 +610,10 @@ function sendBlob(res: ServerResponse, req: IncomingMessage, result: BlobResult)
   if (result.error !== undefined) {
     headers['x-ms-error-code'] = result.error.code;
     headers['content-type'] = 'application/xml';
-    body = Buffer.from('<?xml version="1.0" encoding="utf-8"?><Error>' +
-      `<Code>${result.error.code}</Code><Message>${result.error.message}</Message></Error>`);
+    body = Buffer.from(
+      '<?xml version="1.0" encoding="utf-8"?><Error>' +
+        `<Code>${result.error.code}</Code><Message>${result.error.message}</Message></Error>`,
+    );
   }
   headers['content-length'] = String(body.length);
   res.writeHead(result.status, headers);

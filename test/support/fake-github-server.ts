@@ -84,13 +84,7 @@ export interface RecordedGitHubRequest {
 }
 
 export type ViolationKind =
-  | 'unknown-route'
-  | 'unimplemented'
-  | 'unknown-repository'
-  | 'path'
-  | 'query'
-  | 'body'
-  | 'response';
+  'unknown-route' | 'unimplemented' | 'unknown-repository' | 'path' | 'query' | 'body' | 'response';
 
 export interface SpecViolation {
   kind: ViolationKind;
@@ -272,14 +266,22 @@ let cachedSpec: Spec | undefined;
 
 function loadSpec(): Spec {
   if (cachedSpec !== undefined) return cachedSpec;
-  const file = createRequire(import.meta.url)
-    .resolve('@octokit/openapi/generated/api.github.com.json');
+  const file = createRequire(import.meta.url).resolve(
+    '@octokit/openapi/generated/api.github.com.json',
+  );
   const doc = JSON.parse(readFileSync(file, 'utf8')) as OpenApiDocument;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormatsModule.default(ajv);
   // Formats the description uses that ajv-formats does not define; GitHub does not enforce them.
-  for (const format of ['int32', 'int64', 'double', 'repo.nwo', 'binary', 'uri-template',
-    'timestamp']) {
+  for (const format of [
+    'int32',
+    'int64',
+    'double',
+    'repo.nwo',
+    'binary',
+    'uri-template',
+    'timestamp',
+  ]) {
     ajv.addFormat(format, true);
   }
   ajv.addSchema({ $id: SPEC_ID, components: { schemas: doc.components.schemas } });
@@ -321,9 +323,8 @@ function validatorsFor(spec: Spec, operation: OpenApiOperation): OperationValida
     params,
     path: spec.ajv.compile(paramsSchema(params, 'path')),
     query: spec.ajv.compile(paramsSchema(params, 'query')),
-    body: bodySchema === undefined
-      ? undefined
-      : spec.ajv.compile(closeObject(anchorRefs(bodySchema))),
+    body:
+      bodySchema === undefined ? undefined : spec.ajv.compile(closeObject(anchorRefs(bodySchema))),
     bodyRequired: operation.requestBody?.required === true,
     responses: new Map(),
   };
@@ -361,7 +362,9 @@ function closeObject(schema: unknown): object {
 function closeNested(schema: unknown): object {
   if (!isRecord(schema)) return schema as object;
   if (Array.isArray(schema.oneOf)) return { ...schema, oneOf: schema.oneOf.map(closeNested) };
-  const isOpenObject = schema.type === 'object' && isRecord(schema.properties) &&
+  const isOpenObject =
+    schema.type === 'object' &&
+    isRecord(schema.properties) &&
     schema.additionalProperties === undefined;
   return isOpenObject ? { ...schema, additionalProperties: false } : schema;
 }
@@ -379,9 +382,8 @@ function responseValidator(
     response = spec.doc.components.responses[response.$ref.split('/').pop() ?? ''];
   }
   const schema = response?.content?.['application/json']?.schema;
-  const validate = schema === undefined
-    ? undefined
-    : spec.ajv.compile(anchorRefs(schema) as object);
+  const validate =
+    schema === undefined ? undefined : spec.ajv.compile(anchorRefs(schema) as object);
   validators.responses.set(key, validate);
   return validate;
 }
@@ -499,8 +501,14 @@ function checkRequest(
     return { status: 422, body: errorBody(422, `Invalid request.\n\n${message}`) };
   }
   if (!isThisRepository(ctx.repo, params)) {
-    ctx.violations.push(violation('unknown-repository', req, operation.operationId,
-      `the stand-in only hosts ${ctx.repo.owner}/${ctx.repo.repo}`));
+    ctx.violations.push(
+      violation(
+        'unknown-repository',
+        req,
+        operation.operationId,
+        `the stand-in only hosts ${ctx.repo.owner}/${ctx.repo.repo}`,
+      ),
+    );
     return { status: 404, body: errorBody(404, 'Not Found') };
   }
   return { params, query, body: record.body, repo: ctx.repo };
@@ -512,20 +520,24 @@ function coerceAll(
   params: OpenApiParameter[],
 ): Record<string, string | number | boolean> {
   const types = new Map(params.map((param) => [param.name, param.schema?.type]));
-  return Object.fromEntries(Object.entries(values).map(([name, value]) => {
-    const type = types.get(name);
-    if (type === 'integer' && /^-?\d+$/.test(value)) return [name, Number(value)];
-    if (type === 'boolean' && (value === 'true' || value === 'false')) {
-      return [name, value === 'true'];
-    }
-    return [name, value];
-  }));
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => {
+      const type = types.get(name);
+      if (type === 'integer' && /^-?\d+$/.test(value)) return [name, Number(value)];
+      if (type === 'boolean' && (value === 'true' || value === 'false')) {
+        return [name, value === 'true'];
+      }
+      return [name, value];
+    }),
+  );
 }
 
 function isThisRepository(repo: RepoState, params: Record<string, unknown>): boolean {
   if (params.owner === undefined && params.repo === undefined) return true;
-  return String(params.owner).toLowerCase() === repo.owner.toLowerCase() &&
-    String(params.repo).toLowerCase() === repo.repo.toLowerCase();
+  return (
+    String(params.owner).toLowerCase() === repo.owner.toLowerCase() &&
+    String(params.repo).toLowerCase() === repo.repo.toLowerCase()
+  );
 }
 
 function dispatch(
@@ -541,8 +553,14 @@ function dispatch(
   }
   const handler = ctx.options.routes?.[operation.operationId] ?? HANDLERS[operation.operationId];
   if (handler === undefined) {
-    ctx.violations.push(violation('unimplemented', req, operation.operationId,
-      'the stand-in does not implement this operation; add it through the `routes` option'));
+    ctx.violations.push(
+      violation(
+        'unimplemented',
+        req,
+        operation.operationId,
+        'the stand-in does not implement this operation; add it through the `routes` option',
+      ),
+    );
     return { status: 404, body: errorBody(404, 'Not Found') };
   }
   const result = handler(routeContext);
@@ -558,11 +576,23 @@ function checkResponse(
 ): void {
   const validate = responseValidator(ctx.spec, operation, result.status);
   if (operation.responses[String(result.status)] === undefined) {
-    ctx.violations.push(violation('response', req, operation.operationId,
-      `status ${result.status} is not a documented response`));
+    ctx.violations.push(
+      violation(
+        'response',
+        req,
+        operation.operationId,
+        `status ${result.status} is not a documented response`,
+      ),
+    );
   } else if (validate !== undefined && !validate(result.body)) {
-    ctx.violations.push(violation('response', req, operation.operationId,
-      `response does not match the spec: ${describeErrors(validate.errors)}`));
+    ctx.violations.push(
+      violation(
+        'response',
+        req,
+        operation.operationId,
+        `response does not match the spec: ${describeErrors(validate.errors)}`,
+      ),
+    );
   }
 }
 
@@ -577,13 +607,17 @@ function violation(
 }
 
 function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).slice(0, 5).map((error) => {
-    const where = error.instancePath === '' ? '(root)' : error.instancePath;
-    const extra = error.keyword === 'additionalProperties'
-      ? ` '${String(error.params.additionalProperty)}'`
-      : '';
-    return `${where} ${error.message ?? error.keyword}${extra}`;
-  }).join('; ');
+  return (errors ?? [])
+    .slice(0, 5)
+    .map((error) => {
+      const where = error.instancePath === '' ? '(root)' : error.instancePath;
+      const extra =
+        error.keyword === 'additionalProperties'
+          ? ` '${String(error.params.additionalProperty)}'`
+          : '';
+      return `${where} ${error.message ?? error.keyword}${extra}`;
+    })
+    .join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,12 +651,20 @@ function createPull({ repo, body }: RouteContext): RouteResult {
   const [headOwner, head] = splitHead(repo, String(input.head));
   const base = String(input.base);
   if (findOpenPull(repo, headOwner, head, base) !== undefined) {
-    return validationFailed('PullRequest', 'custom', undefined,
-      `A pull request already exists for ${headOwner}:${head}.`);
+    return validationFailed(
+      'PullRequest',
+      'custom',
+      undefined,
+      `A pull request already exists for ${headOwner}:${head}.`,
+    );
   }
   if (headOwner === repo.owner && head === base) {
-    return validationFailed('PullRequest', 'custom', undefined,
-      `No commits between ${base} and ${head}`);
+    return validationFailed(
+      'PullRequest',
+      'custom',
+      undefined,
+      `No commits between ${base} and ${head}`,
+    );
   }
   const pull = openPull(repo, {
     head: `${headOwner}:${head}`,
@@ -664,22 +706,30 @@ function splitHead(repo: RepoState, head: string): [string, string] {
 }
 
 function findOpenPull(repo: RepoState, headOwner: string, head: string, base: string) {
-  return repo.pulls.find((pull) => pull.state === 'open' && pull.head === head &&
-    pull.headOwner.toLowerCase() === headOwner.toLowerCase() && pull.base === base);
+  return repo.pulls.find(
+    (pull) =>
+      pull.state === 'open' &&
+      pull.head === head &&
+      pull.headOwner.toLowerCase() === headOwner.toLowerCase() &&
+      pull.base === base,
+  );
 }
 
 function listPulls({ repo, query }: RouteContext): RouteResult {
   const state = String(query.state ?? 'open');
   // GitHub silently ignores a head filter without the 'owner:' prefix; so does the stand-in,
   // so a caller that forgets the prefix sees the same wrong results it would see in production.
-  const head = typeof query.head === 'string' && query.head.includes(':')
-    ? splitHead(repo, query.head)
-    : undefined;
-  const matches = repo.pulls.filter((pull) =>
-    (state === 'all' || pull.state === state) &&
-    (query.base === undefined || pull.base === query.base) &&
-    (head === undefined || (pull.headOwner.toLowerCase() === head[0].toLowerCase() &&
-      pull.head === head[1])));
+  const head =
+    typeof query.head === 'string' && query.head.includes(':')
+      ? splitHead(repo, query.head)
+      : undefined;
+  const matches = repo.pulls.filter(
+    (pull) =>
+      (state === 'all' || pull.state === state) &&
+      (query.base === undefined || pull.base === query.base) &&
+      (head === undefined ||
+        (pull.headOwner.toLowerCase() === head[0].toLowerCase() && pull.head === head[1])),
+  );
   const sorted = sortPulls(matches, String(query.sort ?? 'created'), query.direction);
   const perPage = Number(query.per_page ?? 30);
   const page = Number(query.page ?? 1);
@@ -803,8 +853,12 @@ function validationFailed(
   const error = { resource, code, ...(field ? { field } : {}), ...(message ? { message } : {}) };
   return {
     status: 422,
-    body: { message: 'Validation Failed', errors: [error], documentation_url: DOCS_URL,
-      status: '422' },
+    body: {
+      message: 'Validation Failed',
+      errors: [error],
+      documentation_url: DOCS_URL,
+      status: '422',
+    },
   };
 }
 
@@ -939,14 +993,21 @@ function renderPull(repo: RepoState, pull: FakePull): Json {
 function renderPullSimple(repo: RepoState, pull: FakePull): Json {
   const full = renderPull(repo, pull);
   const schema = loadSpec().doc.components.schemas['pull-request-simple'] as { properties: Json };
-  return Object.fromEntries(Object.keys(schema.properties)
-    .filter((key) => key in full)
-    .map((key) => [key, full[key]]));
+  return Object.fromEntries(
+    Object.keys(schema.properties)
+      .filter((key) => key in full)
+      .map((key) => [key, full[key]]),
+  );
 }
 
 function branchEnd(repo: RepoState, owner: string, ref: string, sha: string): Json {
-  return { label: `${owner}:${ref}`, ref, sha, user: renderUser(repo, owner),
-    repo: renderRepository(repo) };
+  return {
+    label: `${owner}:${ref}`,
+    ref,
+    sha,
+    user: renderUser(repo, owner),
+    repo: renderRepository(repo),
+  };
 }
 
 function renderLabel(repo: RepoState, name: string): Json {
@@ -1006,8 +1067,11 @@ function standardHeaders(): Record<string, string> {
   return {
     'x-github-media-type': 'github.v3; format=json',
     'x-github-api-version-selected': '2022-11-28',
-    'x-github-request-id': createHash('sha1').update(String(Math.random())).digest('hex')
-      .slice(0, 16).toUpperCase(),
+    'x-github-request-id': createHash('sha1')
+      .update(String(Math.random()))
+      .digest('hex')
+      .slice(0, 16)
+      .toUpperCase(),
     'x-ratelimit-limit': '5000',
     'x-ratelimit-remaining': '4999',
     'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),

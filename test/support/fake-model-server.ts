@@ -49,8 +49,7 @@ export type ScriptedReply = AssistantTurn | ErrorTurn;
 
 /** One step answers one chat completion request, in order. */
 export type ScriptStep =
-  | ScriptedReply
-  | ((request: ChatCompletionRequest) => ScriptedReply | Promise<ScriptedReply>);
+  ScriptedReply | ((request: ChatCompletionRequest) => ScriptedReply | Promise<ScriptedReply>);
 
 export interface ChatMessage {
   role: string;
@@ -245,8 +244,11 @@ async function answerChat(state: State, raw: string, reply: Reply): Promise<void
   state.chatRequests.push(request);
   const scripted = await playNextStep(state, request);
   if ('error' in scripted) {
-    reply(scripted.error.status, errorBody(scripted.error.status, scripted.error),
-      retryHeaders(scripted.error));
+    reply(
+      scripted.error.status,
+      errorBody(scripted.error.status, scripted.error),
+      retryHeaders(scripted.error),
+    );
     return;
   }
   reply(200, buildCompletion(request, scripted), { 'x-request-id': `req_${randomId(24)}` });
@@ -312,7 +314,8 @@ function findMessagesProblem(messages: unknown[]): Problem | undefined {
     if (message.role === 'tool') {
       const id = message.tool_call_id;
       if (typeof id !== 'string' || !pending.has(id)) {
-        const text = `Invalid parameter: a message with role 'tool' must answer a tool call ` +
+        const text =
+          `Invalid parameter: a message with role 'tool' must answer a tool call ` +
           `of the preceding assistant message with 'tool_calls'.`;
         return { message: text, param: `messages.[${i}].role` };
       }
@@ -334,8 +337,13 @@ function readToolCallIds(message: Record<string, unknown>, index: number): Set<s
   const ids = new Set<string>();
   for (const call of calls) {
     const fn = isRecord(call) ? call.function : undefined;
-    if (!isRecord(call) || typeof call.id !== 'string' || !isRecord(fn) ||
-      typeof fn.arguments !== 'string' || typeof fn.name !== 'string') {
+    if (
+      !isRecord(call) ||
+      typeof call.id !== 'string' ||
+      !isRecord(fn) ||
+      typeof fn.arguments !== 'string' ||
+      typeof fn.name !== 'string'
+    ) {
       return { message: `messages[${index}].tool_calls entries need id, name, string arguments.` };
     }
     ids.add(call.id);
@@ -345,7 +353,8 @@ function readToolCallIds(message: Record<string, unknown>, index: number): Set<s
 
 function unansweredCalls(pending: Set<string>, index: number): Problem {
   const ids = [...pending].join(', ');
-  const message = "Each 'tool_call_id' of an assistant message with 'tool_calls' needs a tool " +
+  const message =
+    "Each 'tool_call_id' of an assistant message with 'tool_calls' needs a tool " +
     `message right after it. Unanswered tool_call_ids: ${ids}`;
   return { message, param: `messages.[${index}].role`, code: null };
 }
@@ -356,9 +365,8 @@ function buildCompletion(request: ChatCompletionRequest, turn: AssistantTurn): u
     type: 'function',
     function: {
       name: call.name,
-      arguments: typeof call.arguments === 'string'
-        ? call.arguments
-        : JSON.stringify(call.arguments),
+      arguments:
+        typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
     },
   }));
   const content = turn.content ?? null;
@@ -426,15 +434,27 @@ function retryHeaders(error: ScriptedHttpError): Record<string, string> {
 
 const DEFAULT_ERRORS: Record<number, { message: string; type: string; code: string | null }> = {
   400: { message: 'Bad request.', type: 'invalid_request_error', code: null },
-  401: { message: 'Incorrect API key provided.', type: 'invalid_request_error',
-    code: 'invalid_api_key' },
+  401: {
+    message: 'Incorrect API key provided.',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
   404: { message: 'Not found.', type: 'invalid_request_error', code: null },
-  429: { message: 'Rate limit reached for requests. Please try again shortly.',
-    type: 'requests', code: 'rate_limit_exceeded' },
-  500: { message: 'The server had an error while processing your request.', type: 'server_error',
-    code: null },
-  503: { message: 'The engine is currently overloaded, please try again later.',
-    type: 'server_error', code: null },
+  429: {
+    message: 'Rate limit reached for requests. Please try again shortly.',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  },
+  500: {
+    message: 'The server had an error while processing your request.',
+    type: 'server_error',
+    code: null,
+  },
+  503: {
+    message: 'The engine is currently overloaded, please try again later.',
+    type: 'server_error',
+    code: null,
+  },
 };
 
 function errorBody(
@@ -473,17 +493,22 @@ function isAuthorized(state: State, headers: IncomingHttpHeaders): boolean {
 function incorrectKeyMessage(headers: IncomingHttpHeaders): string {
   const sent = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
   if (sent === undefined) {
-    return "You didn't provide an API key. You need to provide your API key in an Authorization " +
-      'header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).';
+    return (
+      "You didn't provide an API key. You need to provide your API key in an Authorization " +
+      'header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).'
+    );
   }
-  return `Incorrect API key provided: ***${sent.slice(-4)}. You can find your API key at ` +
-    'https://platform.openai.com/account/api-keys.';
+  return (
+    `Incorrect API key provided: ***${sent.slice(-4)}. You can find your API key at ` +
+    'https://platform.openai.com/account/api-keys.'
+  );
 }
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
+  return content
+    .map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
     .join('');
 }
 

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InputName } from '../../src/config/inputs.ts';
-import { parseMemory, parseSettings, parseWorkingDirectory } from '../../src/config/parse-settings.ts';
+import {
+  parseMemory,
+  parseSettings,
+  parseWorkingDirectory,
+} from '../../src/config/parse-settings.ts';
 import { routeModel } from '../../src/config/routing.ts';
 import { InputError } from '../../src/errors.ts';
 
 function settingsFrom(inputs: Partial<Record<InputName, string>>) {
-  const all = { task: 'fix the parser', model: 'openai/gpt-5.2-codex', 'api-key': 'sk-test', ...inputs };
+  const all = {
+    task: 'fix the parser',
+    model: 'openai/gpt-5.2-codex',
+    'api-key': 'sk-test',
+    ...inputs,
+  };
   return parseSettings((name) => all[name] ?? '');
 }
 
@@ -22,7 +31,10 @@ function assertInputError(fn: () => unknown, input: string, pattern: RegExp) {
 describe('settings from inputs', () => {
   it('applies the documented defaults when only task, model and key are given', () => {
     const settings = settingsFrom({});
-    assert.deepEqual([...settings.tools], ['read_file', 'read_lines', 'write_file', 'edit_file', 'grep', 'find']);
+    assert.deepEqual(
+      [...settings.tools],
+      ['read_file', 'read_lines', 'write_file', 'edit_file', 'grep', 'find'],
+    );
     assert.equal(settings.limits.cpus, 1);
     assert.equal(settings.limits.memoryBytes, 2 * 1024 ** 3);
     assert.equal(settings.limits.pidsLimit, 256);
@@ -42,7 +54,11 @@ describe('settings from inputs', () => {
   });
 
   it('names the bad value and the accepted ones for a closed set', () => {
-    assertInputError(() => settingsFrom({ engine: 'lxc' }), 'engine', /'lxc'.*auto, docker, podman/);
+    assertInputError(
+      () => settingsFrom({ engine: 'lxc' }),
+      'engine',
+      /'lxc'.*auto, docker, podman/,
+    );
     assertInputError(() => settingsFrom({ draft: 'yes' }), 'draft', /'yes'.*true or false/);
   });
 
@@ -91,8 +107,14 @@ describe('settings from inputs', () => {
 describe('model routing', () => {
   it('routes each provider to its OpenAI-compatible endpoint', () => {
     assert.equal(routeModel('openai/gpt-5.2-codex', '', 'k').baseUrl, 'https://api.openai.com/v1');
-    assert.equal(routeModel('anthropic/claude-sonnet-4-5', '', 'k').baseUrl, 'https://api.anthropic.com/v1/');
-    assert.match(routeModel('gemini/gemini-1.5-pro', '', 'k').baseUrl, /generativelanguage.*openai/);
+    assert.equal(
+      routeModel('anthropic/claude-sonnet-4-5', '', 'k').baseUrl,
+      'https://api.anthropic.com/v1/',
+    );
+    assert.match(
+      routeModel('gemini/gemini-1.5-pro', '', 'k').baseUrl,
+      /generativelanguage.*openai/,
+    );
     assert.equal(routeModel('ollama/llama3.1', '', '').baseUrl, 'http://localhost:11434/v1');
   });
 
@@ -103,7 +125,10 @@ describe('model routing', () => {
   });
 
   it('lets base-url override the provider endpoint', () => {
-    assert.equal(routeModel('openai/gpt-4o', 'http://127.0.0.1:9/v1', 'k').baseUrl, 'http://127.0.0.1:9/v1');
+    assert.equal(
+      routeModel('openai/gpt-4o', 'http://127.0.0.1:9/v1', 'k').baseUrl,
+      'http://127.0.0.1:9/v1',
+    );
   });
 
   it('refuses an unknown provider or a model without one', () => {

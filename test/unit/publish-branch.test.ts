@@ -74,9 +74,29 @@ describe('isValidBranchName', () => {
 
   test('rejects what git check-ref-format --branch rejects', () => {
     const bad = [
-      '', '@', '-leading', 'a..b', 'a//b', '/a', 'a/', 'a.', '.hidden', 'a/.b', 'x.lock',
-      'a/b.lock/c', 'a@{b', 'sp ace', 'tab\tx', 'til~de', 'ca^ret', 'co:lon', 'q?', 'st*r',
-      'br[acket', 'back\\slash', 'del\u007f',
+      '',
+      '@',
+      '-leading',
+      'a..b',
+      'a//b',
+      '/a',
+      'a/',
+      'a.',
+      '.hidden',
+      'a/.b',
+      'x.lock',
+      'a/b.lock/c',
+      'a@{b',
+      'sp ace',
+      'tab\tx',
+      'til~de',
+      'ca^ret',
+      'co:lon',
+      'q?',
+      'st*r',
+      'br[acket',
+      'back\\slash',
+      'del\u007f',
     ];
     for (const name of bad) assert.equal(isValidBranchName(name), false, JSON.stringify(name));
   });

@@ -47,8 +47,14 @@ describe('buildPullRequestBody', () => {
     const order = ['## Summary', '## Task', '## Changed files (1)', RUN_URL].map((part) =>
       body.indexOf(part),
     );
-    assert.ok(order.every((index) => index >= 0), body);
-    assert.deepEqual([...order].sort((a, b) => a - b), order);
+    assert.ok(
+      order.every((index) => index >= 0),
+      body,
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+    );
     assert.match(body, /^> Accepts ISO weeks now\.\n>\n> Added tests\.$/m);
     assert.match(body, /^> Fix the parser$/m);
     assert.match(body, /^\| `src\/parse\.ts` \| modified \| \+12 −3 \|$/m);
@@ -109,7 +115,7 @@ describe('buildPullRequestBody', () => {
     assert.match(body, /## Changed files \(130\)/);
   });
 
-  test('stays under GitHub\'s body limit however long the summary is', () => {
+  test("stays under GitHub's body limit however long the summary is", () => {
     const body = buildPullRequestBody({
       task: 'x'.repeat(50_000),
       summary: 'y'.repeat(200_000),
