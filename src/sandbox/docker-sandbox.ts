@@ -5,7 +5,35 @@ import { SandboxError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { CappedBuffer } from './output-buffer.ts';
 import { buildContainerOptions, type ProfileRequest } from './profile.ts';
-import type { ExecRequest, ExecResult, Sandbox } from './sandbox.ts';
+import type { ExecRequest, ExecResult, Sandbox, SettleReport } from './sandbox.ts';
+
+/**
+ * Kills every process but PID 1, the keep-alive's `sleep` (its pid is $1) and itself, then
+ * prints how many it killed and the cgroup's OOM-kill count (cgroup v2, else v1). Zombies are
+ * already dead and are left for PID 1 to reap.
+ */
+const SETTLE_SCRIPT = [
+  'n=0',
+  'for d in /proc/[0-9]*; do',
+  '  p=${d#/proc/}',
+  '  if [ "$p" = 1 ] || [ "$p" = "$$" ] || [ "$p" = "$1" ]; then continue; fi',
+  '  read -r stat < "$d/stat" 2>/dev/null || continue',
+  '  case "$stat" in *") Z "*) continue ;; esac',
+  '  if kill -9 "$p" 2>/dev/null; then n=$((n+1)); fi',
+  'done',
+  'oom=$(sed -n "s/^oom_kill //p" /sys/fs/cgroup/memory.events 2>/dev/null)',
+  'v1=/sys/fs/cgroup/memory/memory.oom_control',
+  '[ -n "$oom" ] || oom=$(sed -n "s/^oom_kill //p" "$v1" 2>/dev/null)',
+  'echo "$n ${oom:-0}"',
+].join('\n');
+
+/** Prints the pid of PID 1's only child right after start: the keep-alive's `sleep`. */
+const KEEP_ALIVE_SCRIPT = [
+  'for d in /proc/[0-9]*; do',
+  '  read -r stat < "$d/stat" 2>/dev/null || continue',
+  '  case "$stat" in *") "?" 1 "*) echo "${d#/proc/}" ;; esac',
+  'done',
+].join('\n');
 
 /** A command that writes this many times its cap is a flood: it is killed, not drained forever. */
 const FLOOD_FACTOR = 64;
@@ -29,7 +57,9 @@ export async function startDockerSandbox(
   try {
     container = await engine.docker.createContainer(options);
     await container.start();
-    return new DockerSandbox(engine.docker, container, request.root, request.workdir);
+    const sandbox = new DockerSandbox(engine.docker, container, request.root, request.workdir);
+    await sandbox.findKeepAlive();
+    return sandbox;
   } catch (error) {
     if (container) await container.remove({ force: true }).catch(() => undefined);
     throw new SandboxError(
@@ -48,6 +78,8 @@ export class DockerSandbox implements Sandbox {
   readonly #docker: Docker;
   readonly #container: Container;
   #stopped = false;
+  #oomKillsSeen = 0;
+  #keepAlivePid = '';
 
   constructor(docker: Docker, container: Container, root: string, workdir: string) {
     this.#docker = docker;
@@ -127,33 +159,59 @@ export class DockerSandbox implements Sandbox {
     return { stdout, stderr, timedOut, flooded, killed: timedOut || flooded };
   }
 
+  /** Called once at start, before any command could leave an orphan that PID 1 adopts. */
+  async findKeepAlive(): Promise<void> {
+    for (let attempt = 0; attempt < 20 && this.#keepAlivePid === ''; attempt++) {
+      const output = await this.#runScript(KEEP_ALIVE_SCRIPT);
+      this.#keepAlivePid = /^\d+$/.test(output.trim()) ? output.trim() : '';
+      if (this.#keepAlivePid === '') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async settle(): Promise<SettleReport> {
+    const output = await this.#runScript(SETTLE_SCRIPT, this.#keepAlivePid);
+    const [killed, oom] = output.trim().split(/\s+/).map(Number);
+    const oomTotal = Number.isInteger(oom) ? oom! : this.#oomKillsSeen;
+    const oomKills = Math.max(0, oomTotal - this.#oomKillsSeen);
+    this.#oomKillsSeen = oomTotal;
+    return { leftoverProcesses: Number.isInteger(killed) ? killed! : 0, oomKills };
+  }
+
   /**
-   * Docker has no call that kills a running exec, so a second exec, as the same user, sends
-   * SIGKILL to every process it may signal: the command, its children, anything it left in the
-   * background. The kernel spares PID 1, the container's keep-alive, and the killer itself.
+   * Docker has no call that kills a running exec, so a second exec, as the same user, kills
+   * every process in the sandbox: the command, its children, anything it left in the
+   * background. The kernel shields PID 1, the container's keep-alive.
    */
   async #killCommands(): Promise<void> {
+    await this.#runScript(SETTLE_SCRIPT, this.#keepAlivePid);
+  }
+
+  /** Runs one of the action's own fixed scripts; an empty answer when the container is gone. */
+  async #runScript(script: string, ...args: string[]): Promise<string> {
     try {
       const killer = await this.#container.exec({
-        Cmd: ['/bin/sh', '-c', 'kill -9 -1'],
+        Cmd: ['/bin/sh', '-c', script, 'sh', ...args],
         AttachStdout: true,
         AttachStderr: true,
       });
       const stream = (await killer.start({ hijack: true, stdin: false })) as Duplex;
+      const stdout = new CappedBuffer(4096, () => undefined);
+      const stderr = new CappedBuffer(4096, () => undefined);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, KILL_TIMEOUT_MS);
-        stream.on('close', () => {
+        const done = () => {
           clearTimeout(timer);
           resolve();
-        });
-        stream.on('end', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        stream.resume();
+        };
+        stream.on('close', done);
+        stream.on('end', done);
+        stream.on('error', done);
+        this.#docker.modem.demuxStream(stream, stdout, stderr);
       });
+      return stdout.contents().toString();
     } catch {
-      // The container may be gone (memory limit, removed by a signal handler): nothing to kill.
+      // The container may be gone (removed by a signal handler): nothing is left to kill.
+      return '';
     }
   }
 

@@ -10,6 +10,11 @@ export interface Sandbox {
   /** Absolute container path of the repository root (`/workspace`). */
   readonly root: string;
   exec(request: ExecRequest): Promise<ExecResult>;
+  /**
+   * Kills every process still running in the sandbox (what a command left in the background)
+   * and reports what the limits did since the last call.
+   */
+  settle(): Promise<SettleReport>;
   /** Removes the container. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -41,4 +46,11 @@ export interface ExecResult {
   /** Bytes dropped past `maxOutputBytes`, per stream. */
   readonly droppedBytes: { readonly stdout: number; readonly stderr: number };
   readonly durationMs: number;
+}
+
+export interface SettleReport {
+  /** Processes that were still running and were killed. */
+  readonly leftoverProcesses: number;
+  /** Processes the kernel killed for exceeding the memory limit since the last settle. */
+  readonly oomKills: number;
 }

@@ -344,6 +344,23 @@ export function shellTimedOut(seconds: number): string {
   );
 }
 
+export function shellLeftovers(count: number): string {
+  const what = count === 1 ? '1 process' : `${count} processes`;
+  return (
+    `[${what} the command left running in the background ${count === 1 ? 'was' : 'were'} ` +
+    'stopped: nothing outlives the command that started it. Run servers and watchers in the ' +
+    'foreground of the command that needs them.]'
+  );
+}
+
+export function shellOutOfMemory(count: number): string {
+  const what = count === 1 ? 'a process' : `${count} processes`;
+  return (
+    `[the sandbox's memory limit was hit and the kernel killed ${what} (exit code 137 means ` +
+    'this). Use less memory: process data in smaller parts, or run fewer things at once.]'
+  );
+}
+
 export function shellFlooded(kept: string): string {
   return (
     `[the command was killed because it kept writing output far past the ${kept} kept per ` +

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExecResult } from '../sandbox/sandbox.ts';
+import type { ExecResult, SettleReport } from '../sandbox/sandbox.ts';
 import { appendNote, capText } from './capping.ts';
 import {
   ARGUMENT_DESCRIPTIONS,
@@ -7,6 +7,8 @@ import {
   SHELL_NO_OUTPUT,
   shellExitCode,
   shellFlooded,
+  shellLeftovers,
+  shellOutOfMemory,
   shellTimedOut,
   TOOL_DESCRIPTIONS,
   TRUNCATION_HINTS,
@@ -30,12 +32,17 @@ export const runShellTool = defineTool({
       timeoutMs: runtime.commandTimeoutMs,
       maxOutputBytes: SHELL_STREAM_LIMITS.maxBytes,
     });
-    return formatShellResult(result, Math.round(runtime.commandTimeoutMs / 1000));
+    const settled = await runtime.sandbox.settle();
+    return formatShellResult(result, Math.round(runtime.commandTimeoutMs / 1000), settled);
   },
 });
 
 /** Exit code first, then each stream that said something, then why the command was stopped. */
-export function formatShellResult(result: ExecResult, timeoutSeconds: number): string {
+export function formatShellResult(
+  result: ExecResult,
+  timeoutSeconds: number,
+  settled: SettleReport = { leftoverProcesses: 0, oomKills: 0 },
+): string {
   const parts = [shellExitCode(result.exitCode)];
   parts.push(...formatStream('stdout', result.stdout, result.droppedBytes.stdout));
   parts.push(...formatStream('stderr', result.stderr, result.droppedBytes.stderr));
@@ -44,6 +51,9 @@ export function formatShellResult(result: ExecResult, timeoutSeconds: number): s
   if (result.timedOut) text = appendNote(text, shellTimedOut(timeoutSeconds));
   else if (result.flooded)
     text = appendNote(text, shellFlooded(formatBytes(SHELL_STREAM_LIMITS.maxBytes)));
+  if (settled.oomKills > 0) text = appendNote(text, shellOutOfMemory(settled.oomKills));
+  if (settled.leftoverProcesses > 0)
+    text = appendNote(text, shellLeftovers(settled.leftoverProcesses));
   return text;
 }
 

@@ -117,6 +117,25 @@ describe('docker sandbox', () => {
     assert.ok(result.durationMs < 20_000, `took ${result.durationMs} ms`);
   });
 
+  it('stops what a command left in the background and counts it', async () => {
+    await run(sandbox, 'sleep 600 >/dev/null 2>&1 & sleep 601 >/dev/null 2>&1 & echo started');
+    const report = await sandbox.settle();
+    assert.equal(report.leftoverProcesses, 2);
+    const left = await run(sandbox, 'ps -o comm | grep -c "^sleep" || true');
+    assert.ok(Number(left.stdout.toString().trim()) <= 1, left.stdout.toString());
+    assert.equal((await sandbox.settle()).leftoverProcesses, 0);
+    assert.equal((await run(sandbox, 'echo alive')).stdout.toString(), 'alive\n');
+  });
+
+  it('reports processes the kernel killed at the memory limit', async () => {
+    // 128 MiB limit: doubling a shell variable soon asks for more than that.
+    const bomb = await run(sandbox, 'x=0123456789; while :; do x="$x$x"; done', 30_000);
+    assert.equal(bomb.exitCode, 137);
+    const report = await sandbox.settle();
+    assert.equal(report.oomKills, 1);
+    assert.equal((await sandbox.settle()).oomKills, 0, 'each kill is reported once');
+  });
+
   it('leaves no container behind once stopped', async () => {
     const other = await start(engine, session, workspace);
     await other.stop();

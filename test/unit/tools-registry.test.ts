@@ -24,6 +24,9 @@ function recordingSandbox(result?: Partial<ExecResult>) {
         ...result,
       };
     },
+    async settle() {
+      return { leftoverProcesses: 0, oomKills: 0 };
+    },
     async stop() {},
   };
   return { sandbox, calls };
