@@ -16,7 +16,7 @@ import {
   WORKSPACE_MOUNT,
 } from './sandbox/profile.ts';
 import { createToolbox } from './tools/registry.ts';
-import { prepareWorkspace } from './workspace/prepare.ts';
+import { prepareWorkspace, type PreparedWorkspace } from './workspace/prepare.ts';
 
 export interface SandboxedRun {
   readonly settings: Settings;
@@ -32,11 +32,26 @@ export interface SandboxedRun {
 
 /** Stages 3 to 6: prepare the workspace, start the sandbox, run the agent, remove the sandbox. */
 export async function runSandboxedAgent(run: SandboxedRun): Promise<AgentResult> {
-  const { settings, audit } = run;
+  const { settings } = run;
   const workspace = await prepareWorkspace(run.repoRoot, settings.workingDirectory, run.scratchDir);
+  const forget = registerCleanup(() => workspace.restoreOwnership());
+  try {
+    return await runInWorkspace(run, workspace);
+  } finally {
+    await workspace.restoreOwnership();
+    forget();
+  }
+}
+
+async function runInWorkspace(
+  run: SandboxedRun,
+  workspace: PreparedWorkspace,
+): Promise<AgentResult> {
+  const { settings, audit } = run;
   audit.record('workspace.prepared', {
     workingDirectory: settings.workingDirectory,
-    owner: workspace.owner,
+    sandboxUser: workspace.owner,
+    checkoutOwner: workspace.originalOwner,
     credentialKeysHidden: workspace.scrubbedKeys,
   });
 

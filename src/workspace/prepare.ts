@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Mount } from '../sandbox/profile.ts';
 import { WORKSPACE_MOUNT } from '../sandbox/profile.ts';
+import { chownTree, ROOT_CHECKOUT_SANDBOX_ID, type Owner } from './ownership.ts';
 import { scrubGitConfig } from './scrub-git-config.ts';
 
 export interface PreparedWorkspace {
@@ -11,7 +12,11 @@ export interface PreparedWorkspace {
   readonly repoRoot: string;
   /** Container path the agent is confined to. */
   readonly containerWorkdir: string;
-  readonly owner: { readonly uid: number; readonly gid: number };
+  /** Who the sandbox runs as: the checkout's owner, or a stand-in when that is root. */
+  readonly owner: Owner;
+  readonly originalOwner: Owner;
+  /** Gives a checkout lent to the sandbox user back to root; harmless otherwise. */
+  readonly restoreOwnership: () => Promise<void>;
   readonly mounts: readonly Mount[];
   /** Config keys kept from the sandbox because they could carry credentials. */
   readonly scrubbedKeys: readonly string[];
@@ -48,6 +53,23 @@ function requireFolder(repoRoot: string, workingDirectory: string): void {
 }
 
 /**
+ * The sandbox never runs as root. A checkout that belongs to root is lent to an unprivileged
+ * uid for the run (which needs the action to be root too) and given back afterwards: files the
+ * agent made then belong to root like the rest.
+ */
+async function lendToSandboxUser(root: string, original: Owner) {
+  if (process.getuid?.() !== 0) {
+    throw new UserError(
+      `The workspace ${root} belongs to root, but the action does not run as root.`,
+      'Run the job as the user that owns the checkout, or chown the checkout to it.',
+    );
+  }
+  const sandboxUser = { uid: ROOT_CHECKOUT_SANDBOX_ID, gid: ROOT_CHECKOUT_SANDBOX_ID };
+  await chownTree(root, sandboxUser);
+  return { sandboxUser, restore: () => chownTree(root, original) };
+}
+
+/**
  * Decides what the sandbox may see: the working tree read-write, `.git` read-only so the agent
  * cannot plant hooks or config that would run on the host, and in place of `.git/config` a
  * copy without credentials. The copy lives outside the workspace, where the agent cannot reach.
@@ -61,21 +83,16 @@ export async function prepareWorkspace(
   const gitDir = requireGitDirectory(root);
   requireFolder(root, workingDirectory);
   const { uid, gid } = statSync(root);
-  if (uid === 0) {
-    // The sandbox never runs as root; a root-owned tree would leave the agent unable to write.
-    throw new UserError(
-      `The workspace ${root} belongs to root.`,
-      'Run the job as an unprivileged user (GitHub-hosted runners do), or chown the checkout ' +
-        'to one before this step.',
-    );
-  }
+  const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : undefined;
   const scrubbedConfig = path.join(mkdtempSync(path.join(scratchDir, 'agent-git-')), 'config');
   copyFileSync(path.join(gitDir, 'config'), scrubbedConfig);
   const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
   return {
     repoRoot: root,
     containerWorkdir: path.posix.join(WORKSPACE_MOUNT, workingDirectory),
-    owner: { uid, gid },
+    owner: lent?.sandboxUser ?? { uid, gid },
+    originalOwner: { uid, gid },
+    restoreOwnership: lent?.restore ?? (async () => undefined),
     scrubbedKeys,
     mounts: [
       { source: root, target: WORKSPACE_MOUNT, readOnly: false },
