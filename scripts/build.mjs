@@ -46,6 +46,9 @@ await build({
   define: { __filename: '__bundleFilename', __dirname: '__bundleDirname' },
   plugins: [withoutSsh],
   legalComments: 'none',
+  // Keeps the path comments in the bundle relative to this folder even when node_modules is a
+  // symlink, so the output does not depend on where it was built.
+  preserveSymlinks: true,
   logLevel: 'warning',
 });
 
