@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { AuditLog } from './audit/audit-log.ts';
 import { Redactor } from './audit/redact.ts';
 import { verifyAuditLog } from './audit/verify.ts';
-import { captureChanges } from './changes/capture.ts';
+import { captureChanges, type CapturedChanges } from './changes/capture.ts';
+import { tryRefuseChanges, vetPolicyFor } from './changes/vet.ts';
 import { createGit } from './changes/git.ts';
 import { INPUT_DEFAULTS, type InputName } from './config/inputs.ts';
 import { parseSettings } from './config/parse-settings.ts';
@@ -16,6 +17,8 @@ import { runSandboxedAgent } from './run-agent.ts';
 
 /** The environment variable the local command reads the model key from: argv is visible to `ps`. */
 const API_KEY_ENV = 'AGENT_API_KEY';
+/** Exit code when the vetting refuses the change: not a crash, but no branch either. */
+const EXIT_REFUSED = 2;
 
 const USAGE = `Usage:
   npm run agent -- --task "..." --model provider/model [options]   run on this checkout
@@ -23,7 +26,9 @@ const USAGE = `Usage:
 
 Runs the same sandboxed agent as the action on the git checkout in the current folder (or
 --repo DIR). Instead of a pull request it leaves a branch and a patch file. The model key is
-read from $${API_KEY_ENV}, never from the command line.
+read from $${API_KEY_ENV}, never from the command line. A change that the vetting refuses
+(protected paths, submodules, escaping symlinks, sizes) leaves no branch, only the patch for
+inspection, and exits with code ${EXIT_REFUSED}.
 
 Options take the action's input names: --${Object.keys(INPUT_DEFAULTS)
   .filter((name) => name !== 'api-key' && name !== 'github-token')
@@ -82,6 +87,13 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
       console.log('No changes.');
       return 0;
     }
+    const patchPath = writePatchFile(outDir, changes);
+    const refusal = tryRefuseChanges(changes, vetPolicyFor(settings), audit);
+    if (refusal !== undefined) {
+      status = 'refused';
+      console.log(`${refusal}\nNo branch was created.\nPatch, for inspection only: ${patchPath}`);
+      return EXIT_REFUSED;
+    }
     const branch = branchName(settings.branchPrefix, settings.task, `local-${stamp}`);
     const git = await createGit(repoRoot);
     try {
@@ -94,8 +106,6 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
     } finally {
       await git.dispose();
     }
-    const patchPath = path.join(outDir, 'changes.patch');
-    writeFileSync(patchPath, changes.patchBytes);
     status = 'changes';
     console.log(`Branch: ${branch}\nPatch: ${patchPath}\nSummary:\n${agent.summary}`);
     return 0;
@@ -103,6 +113,14 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
     audit.record('run.end', { status });
     console.log(`Audit log: ${audit.path}`);
   }
+}
+
+/** Writes the patch next to the audit log; says so when the change was too large to hold one. */
+function writePatchFile(outDir: string, changes: CapturedChanges): string {
+  if (changes.patchOmitted) return 'none (the change is too large to hold as a patch)';
+  const patchPath = path.join(outDir, 'changes.patch');
+  writeFileSync(patchPath, changes.patchBytes);
+  return patchPath;
 }
 
 async function cli(argv: string[]): Promise<number> {

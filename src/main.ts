@@ -8,6 +8,7 @@ import type { AgentResult } from './agent/loop.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { Redactor } from './audit/redact.ts';
 import { captureChanges, type CapturedChanges } from './changes/capture.ts';
+import { tryRefuseChanges, vetPolicyFor } from './changes/vet.ts';
 import type { InputName } from './config/inputs.ts';
 import { parseSettings } from './config/parse-settings.ts';
 import type { Settings } from './config/settings.ts';
@@ -23,16 +24,25 @@ function readActionInput(name: InputName): string {
   return core.getInput(name);
 }
 
-/** Stages after the sandbox: capture the change, then publish it unless there is none. */
+interface AfterAgent {
+  readonly changes: CapturedChanges;
+  readonly published?: Published;
+  /** Why the vetting refused to publish the change. */
+  readonly refusal?: string;
+}
+
+/** Stages after the sandbox: capture and vet the change, then publish it if there is one. */
 async function captureAndPublish(
   settings: Settings,
   context: RunContext,
   agent: AgentResult,
   audit: AuditLog,
-): Promise<{ changes: CapturedChanges; published?: Published }> {
+): Promise<AfterAgent> {
   const changes = await core.group('Capture changes', () => captureChanges(context.workspace));
   audit.record('changes.captured', { files: changes.files, stats: changes.stats });
   if (changes.files.length === 0) return { changes };
+  const refusal = tryRefuseChanges(changes, vetPolicyFor(settings), audit);
+  if (refusal !== undefined) return { changes, refusal };
   const octokit = github.getOctokit(settings.githubToken);
   const published = await core.group('Publish the pull request', async () =>
     publishChanges({
@@ -90,15 +100,23 @@ async function main(): Promise<void> {
         log: core.info,
       }),
     );
-    const { changes, published } = await captureAndPublish(settings, context, outcome.agent, audit);
-    outcome.changes = changes;
-    outcome.published = published;
-    outcome.status = published ? `pr-${published.pullRequest.outcome}` : 'no-changes';
+    const after = await captureAndPublish(settings, context, outcome.agent, audit);
+    outcome.changes = after.changes;
+    outcome.published = after.published;
+    outcome.refusal = after.refusal;
+    outcome.status = statusOf(after);
+    // A refusal is the policy working, not an error: the step stays green, with a warning.
+    if (after.refusal !== undefined) core.warning(after.refusal);
   } catch (error) {
     outcome.status = 'failed';
     outcome.failure = describeError(error);
   }
   await finishRun({ settings, outcome, audit, redactor, scratchDir });
+}
+
+function statusOf(after: AfterAgent): RunOutcome['status'] {
+  if (after.refusal !== undefined) return 'refused';
+  return after.published ? `pr-${after.published.pullRequest.outcome}` : 'no-changes';
 }
 
 /** The settings as the audit log keeps them: everything but the secrets. */

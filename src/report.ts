@@ -42,7 +42,8 @@ function writeOutputs(outcome: RunOutcome, auditPath: string): void {
 
 /** The patch goes into the artifact next to the log, so a reviewer can replay the change. */
 function writePatch(outcome: RunOutcome, auditDir: string): string[] {
-  if (!outcome.changes || outcome.changes.files.length === 0) return [];
+  // An omitted patch (a change too large to hold) leaves nothing to write.
+  if (!outcome.changes || outcome.changes.patchBytes.length === 0) return [];
   const patchPath = path.join(auditDir, 'changes.patch');
   writeFileSync(patchPath, outcome.changes.patchBytes);
   return [patchPath];
@@ -58,6 +59,7 @@ export async function finishRun(request: FinishRequest): Promise<void> {
     steps: outcome.agent?.steps ?? 0,
     stopReason: outcome.agent?.stopReason ?? null,
     pullRequest: outcome.published?.pullRequest.url ?? null,
+    refusal: outcome.refusal ?? null,
     failure: outcome.failure ?? null,
   });
   writeOutputs(outcome, audit.path);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { UserError } from '../errors.ts';
-import { createGit, GitError } from './git.ts';
+import { createGit, GIT_MAX_OUTPUT_BYTES, GitError } from './git.ts';
 import type { Git, GitCommandOptions } from './git.ts';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed';
@@ -18,10 +18,17 @@ export interface ChangedFile {
   readonly deletions: number;
   readonly isBinary: boolean;
   readonly isSymlink: boolean;
-  /** A nested repository recorded as a gitlink (mode 160000). */
+  /** A nested repository recorded as a gitlink (mode 160000), before or after the change. */
   readonly isSubmodule: boolean;
   /** Octal git mode after the change (before it, for a deletion): 100644, 100755, 120000... */
   readonly mode: string;
+  /** Octal git mode before the change; 000000 for an added file. */
+  readonly oldMode: string;
+  /**
+   * Bytes of the content after the change, read from the captured blob (for a symlink, its
+   * target's text); 0 for a deletion and for a submodule.
+   */
+  readonly size: number;
   /** What a new or changed symlink points at, read from the staged blob, never followed. */
   readonly symlinkTarget?: string;
   /** The symlink is absolute, or resolves outside the repository or into `.git`. */
@@ -33,6 +40,8 @@ export interface ChangeStats {
   readonly additions: number;
   readonly deletions: number;
   readonly patchBytes: number;
+  /** Sum of the changed files' sizes after the change: what the change adds to the tree. */
+  readonly contentBytes: number;
 }
 
 export interface CapturedChanges {
@@ -45,6 +54,11 @@ export interface CapturedChanges {
   readonly patch: string;
   /** The same patch byte for byte, for `git apply` and the audit artifact. */
   readonly patchBytes: Buffer;
+  /**
+   * The change was too large to hold as a patch (see MAX_PATCH_SOURCE_BYTES): `patch` and
+   * `patchBytes` are empty, while `tree` and `files` are complete.
+   */
+  readonly patchOmitted: boolean;
   readonly stats: ChangeStats;
 }
 
@@ -57,7 +71,16 @@ export interface CaptureOptions {
 /** Empty-tree id for SHA-1 repositories; an unborn HEAD is compared with it. */
 const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const SYMLINK_MODE = '120000';
-const GITLINK_MODE = '160000';
+export const GITLINK_MODE = '160000';
+const NO_OBJECT = /^0+$/;
+/**
+ * Most bytes of old plus new file content that the capture turns into a patch. A text patch
+ * holds both with a prefix per line (at worst 1.5 times their size) and a binary one holds
+ * both compressed in base85 (about 1.3 times), so this keeps `git diff` within git's output
+ * cap. A larger change is still captured (tree and files) and refused by the vetting instead
+ * of failing the run.
+ */
+export const MAX_PATCH_SOURCE_BYTES = Math.floor(GIT_MAX_OUTPUT_BYTES / 1.6);
 const DIFF_FLAGS = [
   '--cached',
   '--no-ext-diff',
@@ -104,32 +127,69 @@ async function describeChanges(
   tree: string,
   indexed: GitCommandOptions,
 ): Promise<CapturedChanges> {
-  const raw = await git.run(['diff', ...DIFF_FLAGS, '--raw', '-z', base], indexed);
+  // Full ids: blob sizes are looked up by the full ids that `cat-file` prints.
+  const raw = await git.run(['diff', ...DIFF_FLAGS, '--raw', '--no-abbrev', '-z', base], indexed);
   const numstat = await git.run(['diff', ...DIFF_FLAGS, '--numstat', '-z', base], indexed);
   const entries = parseRawDiff(raw.stdout.toString('utf8'));
   const counts = parseNumstat(numstat.stdout.toString('utf8'));
+  const sizes = await readBlobSizes(git, entries);
   const files = await Promise.all(
-    entries.map((entry) => toChangedFile(git, entry, counts.get(entry.path))),
+    entries.map((entry) => toChangedFile(git, entry, counts.get(entry.path), sizes)),
   );
-  const patchBytes = (
-    await git.run(
-      ['diff', ...DIFF_FLAGS, '--binary', '--src-prefix=a/', '--dst-prefix=b/', base],
-      indexed,
-    )
-  ).stdout;
+  const sourceBytes = sum(
+    entries.flatMap((entry) => [sizes.get(entry.oldBlob) ?? 0, sizes.get(entry.newBlob) ?? 0]),
+  );
+  const patchOmitted = sourceBytes > MAX_PATCH_SOURCE_BYTES;
+  const patchBytes = patchOmitted ? Buffer.alloc(0) : await diffPatch(git, base, indexed);
   return {
     baseCommit,
     tree,
     files,
     patch: patchBytes.toString('utf8'),
     patchBytes,
+    patchOmitted,
     stats: {
       filesChanged: files.length,
       additions: sum(files.map((file) => file.additions)),
       deletions: sum(files.map((file) => file.deletions)),
       patchBytes: patchBytes.length,
+      contentBytes: sum(files.map((file) => file.size)),
     },
   };
+}
+
+async function diffPatch(git: Git, base: string, indexed: GitCommandOptions): Promise<Buffer> {
+  const args = ['diff', ...DIFF_FLAGS, '--binary', '--src-prefix=a/', '--dst-prefix=b/', base];
+  return (await git.run(args, indexed)).stdout;
+}
+
+/**
+ * Sizes of the blobs before and after the change, from the object database that the capture
+ * wrote into: never from the working tree, which the agent could still be changing or could
+ * have filled with links. Gitlinks name commits of other repositories and are left out.
+ */
+async function readBlobSizes(git: Git, entries: readonly RawEntry[]): Promise<Map<string, number>> {
+  const ids = new Set<string>();
+  for (const entry of entries) {
+    if (entry.oldMode !== GITLINK_MODE && !NO_OBJECT.test(entry.oldBlob)) ids.add(entry.oldBlob);
+    if (entry.newMode !== GITLINK_MODE && !NO_OBJECT.test(entry.newBlob)) ids.add(entry.newBlob);
+  }
+  if (ids.size === 0) return new Map();
+  const output = await git.text(
+    ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'],
+    { input: [...ids].join('\n') + '\n' },
+  );
+  return parseBatchCheck(output);
+}
+
+/** Parses `git cat-file --batch-check` lines `<id> <type> <size>`; missing objects are skipped. */
+export function parseBatchCheck(output: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    const [id = '', type = '', size = ''] = line.split(' ');
+    if (type === 'blob' && /^\d+$/.test(size)) sizes.set(id, Number(size));
+  }
+  return sizes;
 }
 
 async function refuseSparseCheckout(git: Git): Promise<void> {
@@ -177,6 +237,7 @@ interface RawEntry {
   readonly status: string;
   readonly oldMode: string;
   readonly newMode: string;
+  readonly oldBlob: string;
   readonly newBlob: string;
   readonly path: string;
   readonly oldPath?: string;
@@ -189,7 +250,9 @@ export function parseRawDiff(output: string): RawEntry[] {
   for (let i = 0; i < tokens.length; i += 1) {
     const header = tokens[i] ?? '';
     if (!header.startsWith(':')) continue;
-    const [oldMode = '', newMode = '', , newBlob = '', status = ''] = header.slice(1).split(' ');
+    const [oldMode = '', newMode = '', oldBlob = '', newBlob = '', status = ''] = header
+      .slice(1)
+      .split(' ');
     const twoPaths = status.startsWith('R') || status.startsWith('C');
     const first = tokens[i + 1] ?? '';
     const second = tokens[i + 2] ?? '';
@@ -197,6 +260,7 @@ export function parseRawDiff(output: string): RawEntry[] {
       status,
       oldMode,
       newMode,
+      oldBlob,
       newBlob,
       path: twoPaths ? second : first,
       ...(twoPaths ? { oldPath: first } : {}),
@@ -239,6 +303,7 @@ async function toChangedFile(
   git: Git,
   entry: RawEntry,
   counts: LineCounts | undefined,
+  sizes: ReadonlyMap<string, number>,
 ): Promise<ChangedFile> {
   const status = toStatus(entry.status);
   const mode = status === 'deleted' ? entry.oldMode : entry.newMode;
@@ -253,8 +318,10 @@ async function toChangedFile(
     deletions: counts?.deletions ?? 0,
     isBinary: counts?.isBinary ?? false,
     isSymlink,
-    isSubmodule: mode === GITLINK_MODE,
+    isSubmodule: mode === GITLINK_MODE || entry.oldMode === GITLINK_MODE,
     mode,
+    oldMode: entry.oldMode,
+    size: status === 'deleted' ? 0 : (sizes.get(entry.newBlob) ?? 0),
     ...(symlinkTarget !== undefined ? { symlinkTarget } : {}),
     symlinkEscapes: symlinkTarget !== undefined && doesSymlinkEscape(entry.path, symlinkTarget),
   };

@@ -22,6 +22,8 @@ export const INPUT_DEFAULTS = {
   'base-branch': '',
   draft: 'true',
   labels: '',
+  'protected-paths': '.github/workflows/**',
+  'max-file-size': '1m',
   'audit-artifact': 'agent-audit',
   'working-directory': '.',
 } as const;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { withDefaults, type InputName, type InputReader } from './inputs.ts';
+import { parseProtectedPaths } from './protected-paths.ts';
 import { routeModel } from './routing.ts';
 import { ENGINES, TOOL_NAMES, type Settings, type ToolName } from './settings.ts';
 
@@ -15,6 +16,12 @@ const MEMORY_UNITS: Readonly<Record<string, number>> = {
 /** Below this an ordinary shell, git or test run cannot start; a typo like `2` means 2 bytes. */
 const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
 const MIN_PIDS = 16;
+const MIN_FILE_SIZE_INPUT_BYTES = 1024;
+/**
+ * GitHub warns about files over 50 MiB. 20 MiB keeps a file's old and new content together
+ * within what the capture turns into a patch (MAX_PATCH_SOURCE_BYTES in changes/capture.ts).
+ */
+const MAX_FILE_SIZE_INPUT_BYTES = 20 * 1024 ** 2;
 
 /** Runs a zod schema over one input and turns its failure into an InputError naming the input. */
 function parseWith<T>(name: InputName, raw: string, schema: z.ZodType<T>, accepted: string): T {
@@ -33,16 +40,31 @@ function integerInput(min: number, max: number) {
   return z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 }
 
-export function parseMemory(raw: string): number {
+/** A size such as `2g`, `512m` or `1.5MiB` in bytes; 0 when the text is no size. */
+function parseByteCount(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmg]?)(?:i?b)?$/i.exec(raw);
-  const bytes = match
-    ? Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 0))
-    : 0;
+  return match ? Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 0)) : 0;
+}
+
+export function parseMemory(raw: string): number {
+  const bytes = parseByteCount(raw);
   if (bytes < MIN_MEMORY_BYTES) {
     throw new InputError(
       'memory',
       `'${raw}' is not a memory size of at least 64m.`,
       "Accepted: a number with an optional unit b, k, m or g, e.g. '2g' or '512m'.",
+    );
+  }
+  return bytes;
+}
+
+export function parseMaxFileSize(raw: string): number {
+  const bytes = parseByteCount(raw);
+  if (bytes < MIN_FILE_SIZE_INPUT_BYTES || bytes > MAX_FILE_SIZE_INPUT_BYTES) {
+    throw new InputError(
+      'max-file-size',
+      `'${raw}' is not a file size from 1k to 20m.`,
+      "Accepted: a number with an optional unit b, k or m, e.g. '1m' or '500k'.",
     );
   }
   return bytes;
@@ -165,6 +187,8 @@ export function parseSettings(readRaw: InputReader): Settings {
     baseBranch: read('base-branch'),
     draft: parseWith('draft', read('draft'), booleanInput, 'true or false'),
     labels: parseLabels(read('labels')),
+    protectedPaths: parseProtectedPaths(read('protected-paths')),
+    maxFileBytes: parseMaxFileSize(read('max-file-size')),
     auditArtifact: parseWith(
       'audit-artifact',
       read('audit-artifact'),

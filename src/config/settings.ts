@@ -49,6 +49,10 @@ export interface Settings {
   readonly baseBranch: string;
   readonly draft: boolean;
   readonly labels: readonly string[];
+  /** Globs (repository-relative, case-sensitive) whose change stops publishing; empty: none. */
+  readonly protectedPaths: readonly string[];
+  /** Largest file, in bytes, that the change may add or leave behind. */
+  readonly maxFileBytes: number;
   readonly auditArtifact: string;
   /** Relative to the repository root, normalised, never escaping it; `.` for the root. */
   readonly workingDirectory: string;

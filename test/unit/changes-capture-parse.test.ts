@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { doesSymlinkEscape, parseNumstat, parseRawDiff } from '../../src/changes/capture.ts';
+import {
+  doesSymlinkEscape,
+  parseBatchCheck,
+  parseNumstat,
+  parseRawDiff,
+} from '../../src/changes/capture.ts';
 
 const SHA_A = 'a'.repeat(40);
 const SHA_B = 'b'.repeat(40);
@@ -14,12 +19,27 @@ describe('parseRawDiff', () => {
       `:100644 100644 ${SHA_A} ${SHA_A} R100\0old name.ts\0new\nname.ts\0`;
 
     assert.deepEqual(parseRawDiff(output), [
-      { status: 'M', oldMode: '100644', newMode: '100644', newBlob: SHA_B, path: 'src/a.ts' },
-      { status: 'A', oldMode: '000000', newMode: '120000', newBlob: SHA_B, path: 'link' },
+      {
+        status: 'M',
+        oldMode: '100644',
+        newMode: '100644',
+        oldBlob: SHA_A,
+        newBlob: SHA_B,
+        path: 'src/a.ts',
+      },
+      {
+        status: 'A',
+        oldMode: '000000',
+        newMode: '120000',
+        oldBlob: ZERO,
+        newBlob: SHA_B,
+        path: 'link',
+      },
       {
         status: 'R100',
         oldMode: '100644',
         newMode: '100644',
+        oldBlob: SHA_A,
         newBlob: SHA_A,
         path: 'new\nname.ts',
         oldPath: 'old name.ts',
@@ -59,5 +79,13 @@ describe('doesSymlinkEscape', () => {
     assert.equal(doesSymlinkEscape('link', '.git/config'), true);
     assert.equal(doesSymlinkEscape('sub/link', '../.GIT'), true);
     assert.equal(doesSymlinkEscape('link', '..'), true);
+  });
+});
+
+describe('parseBatchCheck', () => {
+  test('reads blob sizes and skips missing objects and other types', () => {
+    const output = `${SHA_A} blob 2097152\n${SHA_B} missing\n${ZERO} commit 250\n`;
+
+    assert.deepEqual(Object.fromEntries(parseBatchCheck(output)), { [SHA_A]: 2097152 });
   });
 });
