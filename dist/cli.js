@@ -81120,20 +81120,28 @@ var WORKSPACE_MOUNT = "/workspace";
 var SANDBOX_HOME = "/home/agent";
 var LABEL_SESSION = "io.github.sandboxed-agent.session";
 var LABEL_RUN = "io.github.sandboxed-agent.run";
+var KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 2147483647 & wait $!; done';
 var HOME_TMPFS_BYTES = 64 * 1024 ** 2;
 var TMP_SHARE_OF_MEMORY = 4;
 var NOFILE_LIMIT = 4096;
 var NPROC_LIMIT = 65536;
+var PODMAN_NPROC_CEILING = 32768;
+var PODMAN_READ_ONLY_TMPFS = {
+  "/run": "ro,nosuid,nodev,noexec,size=1m,mode=0755",
+  "/var/tmp": "ro,nosuid,nodev,noexec,size=1m,mode=1777"
+};
 function buildContainerOptions(request) {
   const tmpBytes = Math.floor(request.limits.memoryBytes / TMP_SHARE_OF_MEMORY);
   const nofile = Math.min(NOFILE_LIMIT, request.hostHardLimits.nofile);
-  const nproc = Math.min(NPROC_LIMIT, request.hostHardLimits.nproc);
+  const podman = request.engine?.kind === "podman";
+  const nprocCeiling = podman ? PODMAN_NPROC_CEILING : NPROC_LIMIT;
+  const nproc = Math.min(nprocCeiling, request.hostHardLimits.nproc);
   return {
     name: request.name,
     Image: request.image,
     // The keep-alive is PID 1 itself: the kernel shields PID 1 from `kill -9 -1`, which is how a
     // timed-out command and everything it started are killed, and its `wait` reaps orphans.
-    Entrypoint: ["/bin/sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'],
+    Entrypoint: ["/bin/sh", "-c", KEEP_ALIVE],
     Cmd: [],
     User: `${request.user.uid}:${request.user.gid}`,
     WorkingDir: request.workdir,
@@ -81153,7 +81161,8 @@ function buildContainerOptions(request) {
       Privileged: false,
       Tmpfs: {
         "/tmp": `rw,exec,nosuid,nodev,size=${tmpBytes},mode=1777`,
-        [SANDBOX_HOME]: `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},mode=0700,uid=${request.user.uid},gid=${request.user.gid}`
+        [SANDBOX_HOME]: `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},mode=0700,` + homeOwnerOption(request),
+        ...podman ? PODMAN_READ_ONLY_TMPFS : {}
       },
       Binds: request.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? "ro" : "rw"}`),
       NanoCpus: Math.round(request.limits.cpus * 1e9),
@@ -81166,11 +81175,19 @@ function buildContainerOptions(request) {
         { Name: "nproc", Soft: nproc, Hard: nproc }
       ],
       IpcMode: "private",
+      // Rootless Podman maps container uid 0 to the user running it and every other uid to a
+      // subordinate one, so the workspace owner would be a stranger to its own files.
+      // keep-id maps that user to the same uid inside; rootful Podman refuses the mode.
+      ...podman && request.engine?.rootless ? { UsernsMode: "keep-id" } : {},
       AutoRemove: false,
       RestartPolicy: { Name: "no" },
       LogConfig: { Type: "none", Config: {} }
     }
   };
+}
+function homeOwnerOption(request) {
+  if (request.engine?.kind === "podman") return "U";
+  return `uid=${request.user.uid},gid=${request.user.gid}`;
 }
 function sandboxEnvironment() {
   return [
@@ -81210,7 +81227,7 @@ var KILL_GRACE_MS2 = 5e3;
 var KILL_TIMEOUT_MS = 1e4;
 var STOP_TIMEOUT_MS = 3e4;
 async function startDockerSandbox(engine, request) {
-  const options = buildContainerOptions(request);
+  const options = buildContainerOptions({ ...request, engine });
   let container;
   try {
     container = await engine.docker.createContainer(options);
@@ -81387,7 +81404,12 @@ async function removeContainer(container) {
 // src/sandbox/engine.ts
 var import_dockerode = __toESM(require_docker(), 1);
 import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 var DOCKER_SOCKET = "/var/run/docker.sock";
+var REQUIRED_CGROUP_CONTROLLERS = ["cpu", "memory", "pids"];
+var LIBPOD_INFO_PATH = "/v4.0.0/libpod/info";
+var SILENT_EVENTS_LABEL = "io.github.sandboxed-agent.keep-service-open";
+var PODMAN_HINT = "Start Podman's API service and keep it running: as root, `podman system service --time=0 unix:///run/podman/podman.sock`; rootless, `systemctl --user enable --now podman.socket`. Without --time=0 a service started by hand exits after 5 s without requests. Or set CONTAINER_HOST to its socket.";
 function podmanSockets() {
   const runtimeDir = process.env.XDG_RUNTIME_DIR;
   return [
@@ -81400,23 +81422,28 @@ function hostFromEnv(name) {
   const value = process.env[name]?.trim();
   return value ? value : void 0;
 }
-function clientFor(endpoint) {
-  if (endpoint.startsWith("unix://")) return new import_dockerode.default({ socketPath: endpoint.slice(7) });
-  if (endpoint.startsWith("/")) return new import_dockerode.default({ socketPath: endpoint });
+function targetOf(endpoint) {
+  if (endpoint.startsWith("unix://")) return { socketPath: endpoint.slice(7) };
+  if (endpoint.startsWith("/")) return { socketPath: endpoint };
   const url2 = new URL(endpoint.replace(/^tcp:/, "http:"));
+  return { protocol: url2.protocol, host: url2.hostname, port: Number(url2.port || 2375) };
+}
+function clientFor(endpoint) {
+  const target = targetOf(endpoint);
+  if (target.socketPath) return new import_dockerode.default({ socketPath: target.socketPath });
   return new import_dockerode.default({
-    protocol: url2.protocol === "https:" ? "https" : "http",
-    host: url2.hostname,
-    port: Number(url2.port || 2375)
+    protocol: target.protocol === "https:" ? "https" : "http",
+    host: target.host ?? "localhost",
+    port: Number(target.port)
   });
 }
 function candidates(choice) {
   const dockerHost = hostFromEnv("DOCKER_HOST");
   const containerHost = hostFromEnv("CONTAINER_HOST");
-  const docker = dockerHost ? [dockerHost] : [DOCKER_SOCKET];
-  const podman = [...containerHost ? [containerHost] : [], ...podmanSockets()];
-  if (choice === "docker") return docker;
-  if (choice === "podman") return dockerHost ? [dockerHost, ...podman] : podman;
+  const podman = containerHost ? [containerHost] : podmanSockets();
+  if (choice === "docker") return [dockerHost ?? DOCKER_SOCKET];
+  if (choice === "podman" && containerHost) return [containerHost];
+  if (choice === "podman") return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], ...podman])];
   return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], DOCKER_SOCKET, ...podman])];
 }
 function isReachableCandidate(endpoint) {
@@ -81428,39 +81455,95 @@ async function detectKind(docker) {
   const names = (version2.Components ?? []).map((c3) => c3.Name.toLowerCase());
   return names.some((name) => name.includes("podman")) ? "podman" : "docker";
 }
+function getLibpodInfo(docker) {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: LIBPOD_INFO_PATH, method: "GET", statusCodes: { 200: true } },
+      (error62, info) => error62 ? reject(error62) : resolve(info ?? {})
+    );
+  });
+}
+async function readPodmanHostInfo(docker) {
+  const { host } = await getLibpodInfo(docker);
+  return {
+    rootless: host?.security?.rootless === true,
+    cgroupVersion: host?.cgroupVersion ?? "unknown",
+    cgroupControllers: host?.cgroupControllers ?? []
+  };
+}
+function podmanLimitsProblem(info) {
+  const missing = REQUIRED_CGROUP_CONTROLLERS.filter((c3) => !info.cgroupControllers.includes(c3));
+  if (missing.length === 0) return void 0;
+  const who = info.rootless ? "rootless Podman" : "Podman";
+  return `${who} on cgroup ${info.cgroupVersion} cannot apply the cpus, memory and pids-limit limits (no ${missing.join(", ")} cgroup controller)`;
+}
+async function isRootlessDocker(docker) {
+  const info = await docker.info();
+  return (info.SecurityOptions ?? []).some((option) => option.includes("name=rootless"));
+}
+function holdServiceOpen(endpoint) {
+  const target = targetOf(endpoint);
+  if (target.protocol === "https:") return;
+  const filters = encodeURIComponent(JSON.stringify({ label: [SILENT_EVENTS_LABEL] }));
+  const { protocol: _protocol, ...options } = target;
+  const request = httpRequest({ ...options, method: "GET", path: `/events?filters=${filters}` });
+  request.on("socket", (socket) => socket.unref());
+  request.on("response", (response) => response.resume());
+  request.on("error", () => void 0);
+  request.end();
+}
+async function tryEndpoint(endpoint, choice) {
+  const docker = clientFor(endpoint);
+  await docker.ping();
+  const [kind, podmanInfo] = await Promise.all([
+    detectKind(docker),
+    readPodmanHostInfo(docker).catch(() => void 0)
+  ]);
+  if (choice !== "auto" && kind !== choice) return { skipped: `is ${kind}, not ${choice}` };
+  if (kind === "docker") {
+    return { engine: { kind, docker, endpoint, rootless: await isRootlessDocker(docker) } };
+  }
+  const info = podmanInfo ?? await readPodmanHostInfo(docker);
+  const problem = podmanLimitsProblem(info);
+  if (problem) return { skipped: problem };
+  holdServiceOpen(endpoint);
+  return { engine: { kind, docker, endpoint, rootless: info.rootless } };
+}
 async function connectEngine(choice) {
+  const all = candidates(choice);
   const tried = [];
-  for (const endpoint of candidates(choice).filter(isReachableCandidate)) {
-    const docker = clientFor(endpoint);
+  for (const endpoint of all.filter(isReachableCandidate)) {
     try {
-      await docker.ping();
-      const kind = await detectKind(docker);
-      if (choice !== "auto" && kind !== choice) {
-        tried.push(`${endpoint} (is ${kind}, not ${choice})`);
-        continue;
-      }
-      return { kind, docker, endpoint };
+      const verdict = await tryEndpoint(endpoint, choice);
+      if ("engine" in verdict) return verdict.engine;
+      tried.push(`${endpoint} (${verdict.skipped})`);
     } catch (error62) {
       tried.push(`${endpoint} (${error62 instanceof Error ? error62.message : String(error62)})`);
     }
   }
   throw new SandboxError(
-    `No ${choice === "auto" ? "container" : choice} engine answered` + (tried.length > 0 ? `: tried ${tried.join("; ")}.` : ": no engine socket exists."),
-    choice === "podman" ? "Start it with `podman system service --time=0` or set CONTAINER_HOST to its socket." : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
+    `No ${choice === "auto" ? "container" : choice} engine answered: ` + (tried.length > 0 ? `tried ${tried.join("; ")}.` : `no socket exists at ${all.join(", ")}.`),
+    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
   );
 }
 
 // src/sandbox/host-limits.ts
+import { readFile } from "node:fs/promises";
 var UNLIMITED = 1 << 20;
-function parseLimit(text) {
-  if (!text || text.trim() === "unlimited") return UNLIMITED;
-  const value = Number(text.trim());
-  return Number.isInteger(value) && value > 0 ? value : UNLIMITED;
-}
 async function readHostHardLimits() {
-  const result = await execa("sh", ["-c", "ulimit -Hn; ulimit -Hu"], { reject: false });
-  const [nofile, nproc] = result.stdout.split("\n");
-  return { nofile: parseLimit(nofile), nproc: parseLimit(nproc) };
+  let table = "";
+  try {
+    table = await readFile("/proc/self/limits", "utf8");
+  } catch {
+  }
+  return { nofile: hardLimit(table, "Max open files"), nproc: hardLimit(table, "Max processes") };
+}
+function hardLimit(table, name) {
+  const line = table.split("\n").find((row) => row.startsWith(name));
+  const hard = line?.slice(name.length).trim().split(/\s+/)[1];
+  if (hard === void 0 || hard === "unlimited") return UNLIMITED;
+  const value = Number(hard);
+  return Number.isInteger(value) && value > 0 ? value : UNLIMITED;
 }
 
 // src/sandbox/image.ts
@@ -83277,6 +83360,7 @@ async function runInWorkspace(run2, workspace) {
     limits: settings.limits,
     labels: { [LABEL_SESSION]: run2.session, [LABEL_RUN]: run2.runLabel },
     hostHardLimits: await readHostHardLimits(),
+    engine,
     root: WORKSPACE_MOUNT,
     workdir: workspace.containerWorkdir
   };

@@ -4186,10 +4186,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request) {
       let serializedOrigin = request.origin;
@@ -14148,74 +14148,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request.window === "no-window" && request.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request;
+        httpRequest2 = request;
       } else {
-        httpRequest = cloneRequest(request);
+        httpRequest2 = cloneRequest(request);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request.credentials === "include" || request.credentials === "same-origin" && request.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14223,7 +14223,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14231,8 +14231,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -59369,7 +59369,12 @@ ${error.hint}`;
 // src/sandbox/engine.ts
 var import_dockerode = __toESM(require_docker(), 1);
 import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 var DOCKER_SOCKET = "/var/run/docker.sock";
+var REQUIRED_CGROUP_CONTROLLERS = ["cpu", "memory", "pids"];
+var LIBPOD_INFO_PATH = "/v4.0.0/libpod/info";
+var SILENT_EVENTS_LABEL = "io.github.sandboxed-agent.keep-service-open";
+var PODMAN_HINT = "Start Podman's API service and keep it running: as root, `podman system service --time=0 unix:///run/podman/podman.sock`; rootless, `systemctl --user enable --now podman.socket`. Without --time=0 a service started by hand exits after 5 s without requests. Or set CONTAINER_HOST to its socket.";
 function podmanSockets() {
   const runtimeDir = process.env.XDG_RUNTIME_DIR;
   return [
@@ -59382,23 +59387,28 @@ function hostFromEnv(name) {
   const value = process.env[name]?.trim();
   return value ? value : void 0;
 }
-function clientFor(endpoint) {
-  if (endpoint.startsWith("unix://")) return new import_dockerode.default({ socketPath: endpoint.slice(7) });
-  if (endpoint.startsWith("/")) return new import_dockerode.default({ socketPath: endpoint });
+function targetOf(endpoint) {
+  if (endpoint.startsWith("unix://")) return { socketPath: endpoint.slice(7) };
+  if (endpoint.startsWith("/")) return { socketPath: endpoint };
   const url = new URL(endpoint.replace(/^tcp:/, "http:"));
+  return { protocol: url.protocol, host: url.hostname, port: Number(url.port || 2375) };
+}
+function clientFor(endpoint) {
+  const target = targetOf(endpoint);
+  if (target.socketPath) return new import_dockerode.default({ socketPath: target.socketPath });
   return new import_dockerode.default({
-    protocol: url.protocol === "https:" ? "https" : "http",
-    host: url.hostname,
-    port: Number(url.port || 2375)
+    protocol: target.protocol === "https:" ? "https" : "http",
+    host: target.host ?? "localhost",
+    port: Number(target.port)
   });
 }
 function candidates(choice) {
   const dockerHost = hostFromEnv("DOCKER_HOST");
   const containerHost = hostFromEnv("CONTAINER_HOST");
-  const docker = dockerHost ? [dockerHost] : [DOCKER_SOCKET];
-  const podman = [...containerHost ? [containerHost] : [], ...podmanSockets()];
-  if (choice === "docker") return docker;
-  if (choice === "podman") return dockerHost ? [dockerHost, ...podman] : podman;
+  const podman = containerHost ? [containerHost] : podmanSockets();
+  if (choice === "docker") return [dockerHost ?? DOCKER_SOCKET];
+  if (choice === "podman" && containerHost) return [containerHost];
+  if (choice === "podman") return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], ...podman])];
   return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], DOCKER_SOCKET, ...podman])];
 }
 function isReachableCandidate(endpoint) {
@@ -59410,25 +59420,75 @@ async function detectKind(docker) {
   const names = (version.Components ?? []).map((c) => c.Name.toLowerCase());
   return names.some((name) => name.includes("podman")) ? "podman" : "docker";
 }
+function getLibpodInfo(docker) {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: LIBPOD_INFO_PATH, method: "GET", statusCodes: { 200: true } },
+      (error, info2) => error ? reject(error) : resolve(info2 ?? {})
+    );
+  });
+}
+async function readPodmanHostInfo(docker) {
+  const { host } = await getLibpodInfo(docker);
+  return {
+    rootless: host?.security?.rootless === true,
+    cgroupVersion: host?.cgroupVersion ?? "unknown",
+    cgroupControllers: host?.cgroupControllers ?? []
+  };
+}
+function podmanLimitsProblem(info2) {
+  const missing = REQUIRED_CGROUP_CONTROLLERS.filter((c) => !info2.cgroupControllers.includes(c));
+  if (missing.length === 0) return void 0;
+  const who = info2.rootless ? "rootless Podman" : "Podman";
+  return `${who} on cgroup ${info2.cgroupVersion} cannot apply the cpus, memory and pids-limit limits (no ${missing.join(", ")} cgroup controller)`;
+}
+async function isRootlessDocker(docker) {
+  const info2 = await docker.info();
+  return (info2.SecurityOptions ?? []).some((option) => option.includes("name=rootless"));
+}
+function holdServiceOpen(endpoint) {
+  const target = targetOf(endpoint);
+  if (target.protocol === "https:") return;
+  const filters = encodeURIComponent(JSON.stringify({ label: [SILENT_EVENTS_LABEL] }));
+  const { protocol: _protocol, ...options } = target;
+  const request = httpRequest({ ...options, method: "GET", path: `/events?filters=${filters}` });
+  request.on("socket", (socket) => socket.unref());
+  request.on("response", (response) => response.resume());
+  request.on("error", () => void 0);
+  request.end();
+}
+async function tryEndpoint(endpoint, choice) {
+  const docker = clientFor(endpoint);
+  await docker.ping();
+  const [kind, podmanInfo] = await Promise.all([
+    detectKind(docker),
+    readPodmanHostInfo(docker).catch(() => void 0)
+  ]);
+  if (choice !== "auto" && kind !== choice) return { skipped: `is ${kind}, not ${choice}` };
+  if (kind === "docker") {
+    return { engine: { kind, docker, endpoint, rootless: await isRootlessDocker(docker) } };
+  }
+  const info2 = podmanInfo ?? await readPodmanHostInfo(docker);
+  const problem = podmanLimitsProblem(info2);
+  if (problem) return { skipped: problem };
+  holdServiceOpen(endpoint);
+  return { engine: { kind, docker, endpoint, rootless: info2.rootless } };
+}
 async function connectEngine(choice) {
+  const all = candidates(choice);
   const tried = [];
-  for (const endpoint of candidates(choice).filter(isReachableCandidate)) {
-    const docker = clientFor(endpoint);
+  for (const endpoint of all.filter(isReachableCandidate)) {
     try {
-      await docker.ping();
-      const kind = await detectKind(docker);
-      if (choice !== "auto" && kind !== choice) {
-        tried.push(`${endpoint} (is ${kind}, not ${choice})`);
-        continue;
-      }
-      return { kind, docker, endpoint };
+      const verdict = await tryEndpoint(endpoint, choice);
+      if ("engine" in verdict) return verdict.engine;
+      tried.push(`${endpoint} (${verdict.skipped})`);
     } catch (error) {
       tried.push(`${endpoint} (${error instanceof Error ? error.message : String(error)})`);
     }
   }
   throw new SandboxError(
-    `No ${choice === "auto" ? "container" : choice} engine answered` + (tried.length > 0 ? `: tried ${tried.join("; ")}.` : ": no engine socket exists."),
-    choice === "podman" ? "Start it with `podman system service --time=0` or set CONTAINER_HOST to its socket." : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
+    `No ${choice === "auto" ? "container" : choice} engine answered: ` + (tried.length > 0 ? `tried ${tried.join("; ")}.` : `no socket exists at ${all.join(", ")}.`),
+    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
   );
 }
 

@@ -68,6 +68,7 @@ async function runInWorkspace(
     limits: settings.limits,
     labels: { [LABEL_SESSION]: run.session, [LABEL_RUN]: run.runLabel },
     hostHardLimits: await readHostHardLimits(),
+    engine,
     root: WORKSPACE_MOUNT,
     workdir: workspace.containerWorkdir,
   };

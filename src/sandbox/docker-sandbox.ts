@@ -52,7 +52,8 @@ export async function startDockerSandbox(
   engine: Engine,
   request: StartSandboxRequest,
 ): Promise<DockerSandbox> {
-  const options = buildContainerOptions(request);
+  // The profile spells a few options Podman's way; the engine, not the caller, says which.
+  const options = buildContainerOptions({ ...request, engine });
   let container: Container | undefined;
   try {
     container = await engine.docker.createContainer(options);

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
 
 export interface HostHardLimits {
   readonly nofile: number;
@@ -7,18 +7,25 @@ export interface HostHardLimits {
 
 const UNLIMITED = 1 << 20;
 
-function parseLimit(text: string | undefined): number {
-  if (!text || text.trim() === 'unlimited') return UNLIMITED;
-  const value = Number(text.trim());
-  return Number.isInteger(value) && value > 0 ? value : UNLIMITED;
-}
-
 /**
- * The hard rlimits this host allows. Podman fails with "error setting rlimit" when a container
- * asks for more; Node has no getrlimit, so the shell's builtin answers.
+ * The hard rlimits this process runs under. Podman fails with "error setting rlimit" when a
+ * container asks for more. Node has no getrlimit, and dash's `ulimit` lacks `-u`, so the
+ * kernel's own table answers: "Max processes   <soft>   <hard>   processes".
  */
 export async function readHostHardLimits(): Promise<HostHardLimits> {
-  const result = await execa('sh', ['-c', 'ulimit -Hn; ulimit -Hu'], { reject: false });
-  const [nofile, nproc] = result.stdout.split('\n');
-  return { nofile: parseLimit(nofile), nproc: parseLimit(nproc) };
+  let table = '';
+  try {
+    table = await readFile('/proc/self/limits', 'utf8');
+  } catch {
+    // Not Linux: the engine runs elsewhere (a VM) and applies its own limits.
+  }
+  return { nofile: hardLimit(table, 'Max open files'), nproc: hardLimit(table, 'Max processes') };
+}
+
+export function hardLimit(table: string, name: string): number {
+  const line = table.split('\n').find((row) => row.startsWith(name));
+  const hard = line?.slice(name.length).trim().split(/\s+/)[1];
+  if (hard === undefined || hard === 'unlimited') return UNLIMITED;
+  const value = Number(hard);
+  return Number.isInteger(value) && value > 0 ? value : UNLIMITED;
 }
