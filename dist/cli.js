@@ -49734,6 +49734,7 @@ var MAX_CHANGE_CONTENT_BYTES = 10 * MIB;
 var MAX_QUOTED_TARGET_CHARS = 200;
 function vetPolicyFor(settings) {
   return {
+    workingDirectory: settings.workingDirectory,
     protectedPaths: settings.protectedPaths,
     maxFileBytes: settings.maxFileBytes,
     maxChangeBytes: Math.max(MAX_CHANGE_CONTENT_BYTES, settings.maxFileBytes)
@@ -49757,16 +49758,28 @@ function describeRefusal(reasons) {
   return [
     "The change was not published:",
     ...reasons.map((reason) => `- ${reason.message}`),
-    "Make these changes yourself, or change the protected-paths or max-file-size input if the policy is wrong for this repository."
+    "Make these changes yourself, or change the protected-paths, max-file-size or working-directory input if the policy is wrong for this repository."
   ].join("\n");
 }
 function vetFile(file2, policy, protection) {
   return [
+    outsideReason(file2, policy.workingDirectory),
     protectedPathReason(file2, protection),
     submoduleReason(file2),
     symlinkReason(file2),
     fileSizeReason(file2, policy)
   ].filter((reason) => reason !== void 0);
+}
+function outsideReason(file2, workingDirectory) {
+  if (workingDirectory === ".") return void 0;
+  const prefix = `${workingDirectory}/`;
+  const outside = touchedPaths(file2).find((path10) => !path10.startsWith(prefix));
+  if (outside === void 0) return void 0;
+  return {
+    rule: "outside-working-directory",
+    path: outside,
+    message: `${showPath(outside)} is outside the working directory ${showPath(workingDirectory)}; the change ${describeTouch(file2)}.`
+  };
 }
 function protectedPathReason(file2, protection) {
   for (const path10 of touchedPaths(file2)) {
@@ -69636,6 +69649,39 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/publish/branch.ts
+var SLUG_MAX_CHARS = 40;
+var FALLBACK_SLUG = "task";
+function slugify2(task) {
+  const words = (task.trim().split("\n", 1)[0] ?? "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return trimToWordBoundary(words, SLUG_MAX_CHARS) || FALLBACK_SLUG;
+}
+function trimToWordBoundary(slug, maxChars) {
+  if (slug.length <= maxChars) return slug;
+  const cut = slug.slice(0, maxChars);
+  const lastDash = cut.lastIndexOf("-");
+  const trimmed = lastDash >= maxChars / 2 ? cut.slice(0, lastDash) : cut;
+  return trimmed.replace(/-+$/, "");
+}
+function branchName(prefix, task, runId) {
+  const name = `${prefix}${slugify2(task)}-${runId}`;
+  if (!isValidBranchName(name)) {
+    throw new InputError(
+      "branch-prefix",
+      `'${prefix}' makes the branch name '${name}', which git does not accept.`,
+      "Use letters, digits, `-`, `_` and `/` (for example `agent/`), without `..`, spaces or a leading `-`."
+    );
+  }
+  return name;
+}
+function isValidBranchName(name) {
+  if (name === "" || name === "@" || name.startsWith("-")) return false;
+  if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
+  if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
+  return name.split("/").every((part) => !part.startsWith(".") && !part.endsWith(".lock"));
+}
+
 // src/config/settings.ts
 var PROVIDERS = ["openai", "anthropic", "gemini", "ollama", "hosted_vllm"];
 var ENGINES = ["auto", "docker", "podman"];
@@ -69666,11 +69712,18 @@ function routeModel(model, baseUrl, apiKey) {
   const slash = model.indexOf("/");
   const provider = slash > 0 ? model.slice(0, slash) : "";
   const name = slash > 0 ? model.slice(slash + 1) : "";
-  if (!isProvider(provider) || name === "") {
+  if (provider === "" || name === "") {
     throw new InputError(
       "model",
       `'${model}' is not of the form provider/model.`,
       `Use one of the providers ${PROVIDERS.join(", ")}, e.g. 'openai/gpt-5.2-codex'.`
+    );
+  }
+  if (!isProvider(provider)) {
+    throw new InputError(
+      "model",
+      `'${provider}' in '${model}' is not a known provider.`,
+      `Use one of ${PROVIDERS.join(", ")}; for any other OpenAI-compatible server use openai/${name} with base-url set to it.`
     );
   }
   const url2 = baseUrl || PROVIDER_BASE_URLS[provider];
@@ -69685,7 +69738,7 @@ function routeModel(model, baseUrl, apiKey) {
     throw new InputError(
       "api-key",
       `provider '${provider}' needs an API key.`,
-      "Store the key as a repository secret and pass it: api-key: ${{ secrets.MODEL_API_KEY }}."
+      "In a workflow, store it as a secret and pass it: api-key: ${{ secrets.MODEL_API_KEY }}. Locally, set AGENT_API_KEY."
     );
   }
   return { provider, name, baseUrl: url2, apiKey };
@@ -69776,6 +69829,10 @@ function parseWorkingDirectory(raw) {
   }
   return normalised;
 }
+function parseBranchPrefix(prefix) {
+  branchName(prefix, "task", 1);
+  return prefix;
+}
 function parseLabels(raw) {
   return [...new Set(parseList(raw))];
 }
@@ -69783,13 +69840,17 @@ function parseSettings(readRaw) {
   const read = withDefaults(readRaw);
   const task = read("task");
   if (task === "") {
-    throw new InputError("task", "is empty.", "Say what the agent should do in the task input.");
+    throw new InputError(
+      "task",
+      "no task was given.",
+      "Say what the agent should do in the task input."
+    );
   }
   const model = read("model");
   if (model === "") {
     throw new InputError(
       "model",
-      "is required.",
+      "no model was given.",
       "Set it as provider/model, e.g. 'openai/gpt-5.2-codex'."
     );
   }
@@ -69803,7 +69864,7 @@ function parseSettings(readRaw) {
     "cpus",
     read("cpus"),
     external_exports.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(external_exports.number().min(0.1).max(512)),
-    "a number of CPUs from 0.1 up, e.g. 1 or 1.5"
+    "a number of CPUs from 0.1 to 512, e.g. 1 or 1.5"
   );
   const settings = {
     task,
@@ -69840,7 +69901,7 @@ function parseSettings(readRaw) {
       integerInput(1, 1e3),
       "a whole number from 1 to 1000"
     ),
-    branchPrefix: read("branch-prefix"),
+    branchPrefix: parseBranchPrefix(read("branch-prefix")),
     baseBranch: read("base-branch"),
     draft: parseWith("draft", read("draft"), booleanInput, "true or false"),
     labels: parseLabels(read("labels")),
@@ -69857,37 +69918,293 @@ function parseSettings(readRaw) {
   return Object.freeze(settings);
 }
 
-// src/publish/branch.ts
-var SLUG_MAX_CHARS = 40;
-var FALLBACK_SLUG = "task";
-function slugify2(task) {
-  const words = (task.trim().split("\n", 1)[0] ?? "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return trimToWordBoundary(words, SLUG_MAX_CHARS) || FALLBACK_SLUG;
+// src/agent/stop-note.ts
+function describeUnfinished(result) {
+  if (result.stopReason === "max-steps") {
+    return `The agent used all ${result.steps} steps (max-steps) before it said it was done: the change may be incomplete.`;
+  }
+  if (result.stopReason === "timeout") {
+    return "The agent ran out of time (timeout-minutes) before it said it was done: the change may be incomplete.";
+  }
+  return void 0;
 }
-function trimToWordBoundary(slug, maxChars) {
-  if (slug.length <= maxChars) return slug;
-  const cut = slug.slice(0, maxChars);
-  const lastDash = cut.lastIndexOf("-");
-  const trimmed = lastDash >= maxChars / 2 ? cut.slice(0, lastDash) : cut;
-  return trimmed.replace(/-+$/, "");
+function publishedSummary(result) {
+  const unfinished = describeUnfinished(result);
+  if (unfinished === void 0) return result.summary;
+  return `**${unfinished}**
+
+${result.summary}`.trim();
 }
-function branchName(prefix, task, runId) {
-  const name = `${prefix}${slugify2(task)}-${runId}`;
-  if (!isValidBranchName(name)) {
-    throw new InputError(
-      "branch-prefix",
-      `'${prefix}' makes the branch name '${name}', which git does not accept.`,
-      "Use letters, digits, `-`, `_` and `/` (for example `agent/`), without `..`, spaces or a leading `-`."
+
+// src/changes/uncommitted.ts
+async function listUncommittedPaths(repoDir) {
+  const git = await createGit(repoDir);
+  try {
+    const status = await git.text(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
+    const paths = [];
+    const fields = status.split("\0");
+    for (let i2 = 0; i2 < fields.length; i2++) {
+      const entry = fields[i2];
+      if (entry.length < 4) continue;
+      paths.push(entry.slice(3));
+      if (entry[0] === "R" || entry[0] === "C") i2++;
+    }
+    return paths;
+  } finally {
+    await git.dispose();
+  }
+}
+
+// src/config/describe-settings.ts
+function describeSettings(settings) {
+  const { model, githubToken: _token, tools, ...rest } = settings;
+  return {
+    ...rest,
+    model: { provider: model.provider, name: model.name, baseUrl: model.baseUrl },
+    tools: [...tools]
+  };
+}
+
+// src/lifecycle.ts
+var cleanups = /* @__PURE__ */ new Set();
+var installed = false;
+var terminating = false;
+async function runCleanups() {
+  const pending = [...cleanups];
+  cleanups.clear();
+  await Promise.allSettled(pending.map((cleanup) => cleanup()));
+}
+function onSignal(signal) {
+  if (terminating) return;
+  terminating = true;
+  process.stderr.write(`Received ${signal}: removing the sandbox before exiting.
+`);
+  const code = signal === "SIGINT" ? 130 : 143;
+  void runCleanups().finally(() => process.exit(code));
+}
+function registerCleanup(cleanup) {
+  if (!installed) {
+    installed = true;
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+// src/workspace/prepare.ts
+import { copyFileSync, lstatSync, mkdtempSync, statSync as statSync2 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import path7 from "node:path";
+
+// src/sandbox/profile.ts
+var WORKSPACE_MOUNT = "/workspace";
+var SANDBOX_HOME = "/home/agent";
+var LABEL_SESSION = "io.github.sandboxed-agent.session";
+var LABEL_RUN = "io.github.sandboxed-agent.run";
+var KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 2147483647 & wait $!; done';
+var HOME_TMPFS_BYTES = 64 * 1024 ** 2;
+var TMP_SHARE_OF_MEMORY = 4;
+var NOFILE_LIMIT = 4096;
+var NPROC_LIMIT = 65536;
+var PODMAN_NPROC_CEILING = 32768;
+var PODMAN_READ_ONLY_TMPFS = {
+  "/run": "ro,nosuid,nodev,noexec,size=1m,mode=0755",
+  "/var/tmp": "ro,nosuid,nodev,noexec,size=1m,mode=1777"
+};
+function buildContainerOptions(request) {
+  const tmpBytes = Math.floor(request.limits.memoryBytes / TMP_SHARE_OF_MEMORY);
+  const nofile = Math.min(NOFILE_LIMIT, request.hostHardLimits.nofile);
+  const podman = request.engine?.kind === "podman";
+  const nprocCeiling = podman ? PODMAN_NPROC_CEILING : NPROC_LIMIT;
+  const nproc = Math.min(nprocCeiling, request.hostHardLimits.nproc);
+  return {
+    name: request.name,
+    Image: request.image,
+    // The keep-alive is PID 1 itself: the kernel shields PID 1 from `kill -9 -1`, which is how a
+    // timed-out command and everything it started are killed, and its `wait` reaps orphans.
+    Entrypoint: ["/bin/sh", "-c", KEEP_ALIVE],
+    Cmd: [],
+    User: `${request.user.uid}:${request.user.gid}`,
+    WorkingDir: request.workdir,
+    Env: sandboxEnvironment(),
+    Labels: { ...request.labels },
+    NetworkDisabled: true,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    HostConfig: {
+      Init: false,
+      NetworkMode: "none",
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      ReadonlyRootfs: true,
+      Privileged: false,
+      Tmpfs: {
+        "/tmp": `rw,exec,nosuid,nodev,size=${tmpBytes},mode=1777`,
+        [SANDBOX_HOME]: `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},mode=0700,` + homeOwnerOption(request),
+        ...podman ? PODMAN_READ_ONLY_TMPFS : {}
+      },
+      Binds: request.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? "ro" : "rw"}`),
+      NanoCpus: Math.round(request.limits.cpus * 1e9),
+      Memory: request.limits.memoryBytes,
+      // Equal to Memory: no swap, so a memory bomb is killed instead of thrashing the runner.
+      MemorySwap: request.limits.memoryBytes,
+      PidsLimit: request.limits.pidsLimit,
+      Ulimits: [
+        { Name: "nofile", Soft: nofile, Hard: nofile },
+        { Name: "nproc", Soft: nproc, Hard: nproc }
+      ],
+      IpcMode: "private",
+      // Rootless Podman maps container uid 0 to the user running it and every other uid to a
+      // subordinate one, so the workspace owner would be a stranger to its own files.
+      // keep-id maps that user to the same uid inside; rootful Podman refuses the mode.
+      ...podman && request.engine?.rootless ? { UsernsMode: "keep-id" } : {},
+      AutoRemove: false,
+      RestartPolicy: { Name: "no" },
+      LogConfig: { Type: "none", Config: {} }
+    }
+  };
+}
+function homeOwnerOption(request) {
+  if (request.engine?.kind === "podman") return "U";
+  return `uid=${request.user.uid},gid=${request.user.gid}`;
+}
+function sandboxEnvironment() {
+  return [
+    `HOME=${SANDBOX_HOME}`,
+    "USER=agent",
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG=C.UTF-8",
+    "TMPDIR=/tmp",
+    // .git is read-only to the agent; git status must not try to take the index lock.
+    "GIT_OPTIONAL_LOCKS=0"
+  ];
+}
+
+// src/workspace/ownership.ts
+var ROOT_CHECKOUT_SANDBOX_ID = 65532;
+async function chownTree(root, owner) {
+  const result = await execa("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", root], {
+    reject: false
+  });
+  if (result.exitCode !== 0) {
+    throw new UserError(
+      `Could not change the owner of ${root} to ${owner.uid}:${owner.gid}: ${result.stderr}`,
+      "The checkout belongs to root, so the action must run as root to lend it to the unprivileged sandbox user; or chown the checkout to an unprivileged user first."
     );
   }
-  return name;
 }
-function isValidBranchName(name) {
-  if (name === "" || name === "@" || name.startsWith("-")) return false;
-  if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
-  if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
-  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
-  return name.split("/").every((part) => !part.startsWith(".") && !part.endsWith(".lock"));
+
+// src/workspace/scrub-git-config.ts
+var CREDENTIAL_KEYS = [
+  /^http\..*extraheader$/i,
+  /^includeif\./i,
+  /^include\.path$/i,
+  /^credential\./i,
+  /^url\..*\.insteadof$/i
+];
+async function gitConfig(file2, args) {
+  const result = await execa("git", ["config", "--file", file2, ...args], {
+    reject: false,
+    env: { GIT_CONFIG_NOSYSTEM: "1" }
+  });
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new Error(`git config failed: ${result.stderr}`);
+  }
+  return result.stdout;
+}
+function withoutUserInfo(url2) {
+  try {
+    const parsed = new URL(url2);
+    if (parsed.username === "" && parsed.password === "") return url2;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url2;
+  }
+}
+async function scrubGitConfig(file2) {
+  const names = (await gitConfig(file2, ["--list", "--name-only"])).split("\n").filter((name) => name !== "");
+  const removed = [...new Set(names.filter((name) => CREDENTIAL_KEYS.some((re) => re.test(name))))];
+  for (const name of removed) await gitConfig(file2, ["--unset-all", name]);
+  const urls = await gitConfig(file2, ["--get-regexp", "^remote\\..*\\.url$"]);
+  for (const line of urls.split("\n").filter(Boolean)) {
+    const space = line.indexOf(" ");
+    const [name, url2] = [line.slice(0, space), line.slice(space + 1)];
+    const clean = withoutUserInfo(url2);
+    if (clean !== url2) {
+      await gitConfig(file2, ["--replace-all", name, clean]);
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+// src/workspace/prepare.ts
+function requireGitDirectory(repoRoot) {
+  const gitDir = path7.join(repoRoot, ".git");
+  let isDirectory = false;
+  try {
+    isDirectory = lstatSync(gitDir).isDirectory();
+  } catch {
+    throw new UserError(
+      `${repoRoot} is not a git checkout (no .git folder).`,
+      "Run actions/checkout before this step, or run the local command inside a clone."
+    );
+  }
+  if (!isDirectory) {
+    throw new UserError(
+      `${gitDir} is a file (a worktree or submodule checkout), which is not supported yet.`,
+      "Run the action on a plain clone, as actions/checkout makes."
+    );
+  }
+  return gitDir;
+}
+function requireFolder(repoRoot, workingDirectory) {
+  const folder = path7.join(repoRoot, workingDirectory);
+  if (!statSync2(folder, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(
+      `working-directory '${workingDirectory}' is not a folder in the repository.`,
+      "Set working-directory to an existing folder relative to the repository root."
+    );
+  }
+}
+async function lendToSandboxUser(root, original) {
+  if (process.getuid?.() !== 0) {
+    throw new UserError(
+      `The workspace ${root} belongs to root, but the action does not run as root.`,
+      "Run the job as the user that owns the checkout, or chown the checkout to it."
+    );
+  }
+  const sandboxUser = { uid: ROOT_CHECKOUT_SANDBOX_ID, gid: ROOT_CHECKOUT_SANDBOX_ID };
+  await chownTree(root, sandboxUser);
+  return { sandboxUser, restore: () => chownTree(root, original) };
+}
+async function prepareWorkspace(repoRoot, workingDirectory, scratchDir = tmpdir3()) {
+  const root = path7.resolve(repoRoot);
+  const gitDir = requireGitDirectory(root);
+  requireFolder(root, workingDirectory);
+  const { uid, gid } = statSync2(root);
+  const scrubbedConfig = path7.join(mkdtempSync(path7.join(scratchDir, "agent-git-")), "config");
+  copyFileSync(path7.join(gitDir, "config"), scrubbedConfig);
+  const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
+  const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : void 0;
+  return {
+    repoRoot: root,
+    containerWorkdir: path7.posix.join(WORKSPACE_MOUNT, workingDirectory),
+    owner: lent?.sandboxUser ?? { uid, gid },
+    originalOwner: { uid, gid },
+    restoreOwnership: lent?.restore ?? (async () => void 0),
+    scrubbedKeys,
+    mounts: [
+      { source: root, target: WORKSPACE_MOUNT, readOnly: false },
+      { source: gitDir, target: `${WORKSPACE_MOUNT}/.git`, readOnly: true },
+      { source: scrubbedConfig, target: `${WORKSPACE_MOUNT}/.git/config`, readOnly: true }
+    ]
+  };
 }
 
 // src/publish/commit.ts
@@ -69958,12 +70275,13 @@ async function createRef(git, ref, sha) {
 function isAbort(error62) {
   return error62 instanceof Error && (error62.name === "AbortError" || error62.name === "APIUserAbortError");
 }
-function describeModelError(error62) {
+function describeModelError(error62, baseUrl) {
   const status = error62.status;
   const message = error62 instanceof Error ? error62.message : String(error62);
+  const where = status ? "" : ` (endpoint ${baseUrl})`;
   const hint = status === 401 || status === 403 ? "Check the api-key input and that the key may use this model." : status === 404 ? "Check the model name and base-url." : "Check base-url and that the provider is reachable from the runner.";
   return new UserError(
-    `The model call failed${status ? ` (HTTP ${status})` : ""}: ${message}`,
+    `The model call failed${status ? ` (HTTP ${status})` : ""}: ${message}${where}`,
     hint,
     {
       cause: error62
@@ -70001,7 +70319,7 @@ async function runAgent(run2) {
           stopReason: "timeout"
         };
       }
-      throw describeModelError(error62);
+      throw describeModelError(error62, run2.client.baseURL);
     }
     const choice = completion.choices[0];
     const message = choice?.message;
@@ -70017,7 +70335,8 @@ async function runAgent(run2) {
       content: message?.content ?? null,
       toolCalls: calls.map((call) => ({ id: call.id, ...callParts(call) }))
     });
-    if (!message) throw describeModelError(new Error("the response had no message"));
+    if (!message)
+      throw describeModelError(new Error("the response had no message"), run2.client.baseURL);
     if (message.content) lastText = message.content;
     messages.push({
       role: "assistant",
@@ -72144,7 +72463,7 @@ ${underline2}`);
   }
   return path11;
 };
-var path7 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+var path8 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
 
 // node_modules/openai/resources/chat/completions/messages.mjs
 var Messages = class extends APIResource {
@@ -72163,7 +72482,7 @@ var Messages = class extends APIResource {
    * ```
    */
   list(completionID, query = {}, options) {
-    return this._client.getAPIList(path7`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -73839,7 +74158,7 @@ var Completions = class extends APIResource {
    * ```
    */
   retrieve(completionID, options) {
-    return this._client.get(path7`/chat/completions/${completionID}`, {
+    return this._client.get(path8`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -73858,7 +74177,7 @@ var Completions = class extends APIResource {
    * ```
    */
   update(completionID, body, options) {
-    return this._client.post(path7`/chat/completions/${completionID}`, {
+    return this._client.post(path8`/chat/completions/${completionID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -73894,7 +74213,7 @@ var Completions = class extends APIResource {
    * ```
    */
   delete(completionID, options) {
-    return this._client.delete(path7`/chat/completions/${completionID}`, {
+    return this._client.delete(path8`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -73965,7 +74284,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   retrieve(keyID, options) {
-    return this._client.get(path7`/organization/admin_api_keys/${keyID}`, {
+    return this._client.get(path8`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74000,7 +74319,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   delete(keyID, options) {
-    return this._client.delete(path7`/organization/admin_api_keys/${keyID}`, {
+    return this._client.delete(path8`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74066,7 +74385,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   retrieve(certificateID, query = {}, options) {
-    return this._client.get(path7`/organization/certificates/${certificateID}`, {
+    return this._client.get(path8`/organization/certificates/${certificateID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74084,7 +74403,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   update(certificateID, body, options) {
-    return this._client.post(path7`/organization/certificates/${certificateID}`, {
+    return this._client.post(path8`/organization/certificates/${certificateID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74118,7 +74437,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   delete(certificateID, options) {
-    return this._client.delete(path7`/organization/certificates/${certificateID}`, {
+    return this._client.delete(path8`/organization/certificates/${certificateID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74237,7 +74556,7 @@ var Invites = class extends APIResource {
    * ```
    */
   retrieve(inviteID, options) {
-    return this._client.get(path7`/organization/invites/${inviteID}`, {
+    return this._client.get(path8`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74272,7 +74591,7 @@ var Invites = class extends APIResource {
    * ```
    */
   delete(inviteID, options) {
-    return this._client.delete(path7`/organization/invites/${inviteID}`, {
+    return this._client.delete(path8`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74310,7 +74629,7 @@ var Roles = class extends APIResource {
    * ```
    */
   retrieve(roleID, options) {
-    return this._client.get(path7`/organization/roles/${roleID}`, {
+    return this._client.get(path8`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74326,7 +74645,7 @@ var Roles = class extends APIResource {
    * ```
    */
   update(roleID, body, options) {
-    return this._client.post(path7`/organization/roles/${roleID}`, {
+    return this._client.post(path8`/organization/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74361,7 +74680,7 @@ var Roles = class extends APIResource {
    * ```
    */
   delete(roleID, options) {
-    return this._client.delete(path7`/organization/roles/${roleID}`, {
+    return this._client.delete(path8`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74406,7 +74725,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   retrieve(alertID, options) {
-    return this._client.get(path7`/organization/spend_alerts/${alertID}`, {
+    return this._client.get(path8`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74432,7 +74751,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   update(alertID, body, options) {
-    return this._client.post(path7`/organization/spend_alerts/${alertID}`, {
+    return this._client.post(path8`/organization/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74464,7 +74783,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   delete(alertID, options) {
-    return this._client.delete(path7`/organization/spend_alerts/${alertID}`, {
+    return this._client.delete(path8`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74742,7 +75061,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path7`/organization/groups/${groupID}/roles`, {
+    return this._client.post(path8`/organization/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74762,7 +75081,7 @@ var Roles2 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { group_id } = params;
-    return this._client.get(path7`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path8`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74781,7 +75100,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a group within the organization.
@@ -74797,7 +75116,7 @@ var Roles2 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path7`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path8`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74819,7 +75138,7 @@ var Users = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path7`/organization/groups/${groupID}/users`, {
+    return this._client.post(path8`/organization/groups/${groupID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74839,7 +75158,7 @@ var Users = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { group_id } = params;
-    return this._client.get(path7`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.get(path8`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74858,7 +75177,7 @@ var Users = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Removes a user from a group.
@@ -74874,7 +75193,7 @@ var Users = class extends APIResource {
    */
   delete(userID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path7`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.delete(path8`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74917,7 +75236,7 @@ var Groups = class extends APIResource {
    * ```
    */
   retrieve(groupID, options) {
-    return this._client.get(path7`/organization/groups/${groupID}`, {
+    return this._client.get(path8`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74934,7 +75253,7 @@ var Groups = class extends APIResource {
    * ```
    */
   update(groupID, body, options) {
-    return this._client.post(path7`/organization/groups/${groupID}`, {
+    return this._client.post(path8`/organization/groups/${groupID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74969,7 +75288,7 @@ var Groups = class extends APIResource {
    * ```
    */
   delete(groupID, options) {
-    return this._client.delete(path7`/organization/groups/${groupID}`, {
+    return this._client.delete(path8`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74994,7 +75313,7 @@ var APIKeys = class extends APIResource {
    */
   retrieve(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.get(path7`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.get(path8`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75013,7 +75332,7 @@ var APIKeys = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes an API key from the project.
@@ -75032,7 +75351,7 @@ var APIKeys = class extends APIResource {
    */
   delete(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.delete(path8`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75055,7 +75374,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Activate certificates at the project level.
@@ -75074,7 +75393,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   activate(projectID, body, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deactivate certificates at the project level. You can atomically and
@@ -75092,7 +75411,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   deactivate(projectID, body, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -75110,7 +75429,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path7`/organization/projects/${projectID}/data_retention`, {
+    return this._client.get(path8`/organization/projects/${projectID}/data_retention`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75128,7 +75447,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/data_retention`, {
+    return this._client.post(path8`/organization/projects/${projectID}/data_retention`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75150,7 +75469,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path7`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.get(path8`/organization/projects/${projectID}/hosted_tool_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75167,7 +75486,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.post(path8`/organization/projects/${projectID}/hosted_tool_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75189,7 +75508,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path7`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.get(path8`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75207,7 +75526,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.post(path8`/organization/projects/${projectID}/model_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75225,7 +75544,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path7`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.delete(path8`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75248,7 +75567,7 @@ var RateLimits = class extends APIResource {
    * ```
    */
   listRateLimits(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Updates a project rate limit.
@@ -75264,7 +75583,7 @@ var RateLimits = class extends APIResource {
    */
   updateRateLimit(rateLimitID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
+    return this._client.post(path8`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75287,7 +75606,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path7`/projects/${projectID}/roles`, {
+    return this._client.post(path8`/projects/${projectID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75307,7 +75626,7 @@ var Roles3 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id } = params;
-    return this._client.get(path7`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.get(path8`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75326,7 +75645,7 @@ var Roles3 = class extends APIResource {
    */
   update(roleID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.post(path8`/projects/${project_id}/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75346,7 +75665,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/projects/${projectID}/roles`, NextCursorPage, {
+    return this._client.getAPIList(path8`/projects/${projectID}/roles`, NextCursorPage, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75366,7 +75685,7 @@ var Roles3 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.delete(path8`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75396,7 +75715,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/spend_alerts`, {
+    return this._client.post(path8`/organization/projects/${projectID}/spend_alerts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75416,7 +75735,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   retrieve(alertID, params, options) {
     const { project_id } = params;
-    return this._client.get(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.get(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75444,7 +75763,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   update(alertID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.post(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75464,7 +75783,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a project spend alert.
@@ -75480,7 +75799,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   delete(alertID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.delete(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75501,7 +75820,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path7`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.get(path8`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75523,7 +75842,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.post(path8`/organization/projects/${projectID}/spend_limit`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75541,7 +75860,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path7`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.delete(path8`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75564,7 +75883,7 @@ var Roles4 = class extends APIResource {
    */
   create(groupID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/projects/${project_id}/groups/${groupID}/roles`, {
+    return this._client.post(path8`/projects/${project_id}/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75584,7 +75903,7 @@ var Roles4 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.get(path7`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path8`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75605,7 +75924,7 @@ var Roles4 = class extends APIResource {
    */
   list(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path7`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a group within a project.
@@ -75621,7 +75940,7 @@ var Roles4 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.delete(path7`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path8`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75647,7 +75966,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/groups`, {
+    return this._client.post(path8`/organization/projects/${projectID}/groups`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75667,7 +75986,7 @@ var Groups2 = class extends APIResource {
    */
   retrieve(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.get(path7`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.get(path8`/organization/projects/${project_id}/groups/${groupID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75687,7 +76006,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Revokes a group's access to a project.
@@ -75703,7 +76022,7 @@ var Groups2 = class extends APIResource {
    */
   delete(groupID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.delete(path8`/organization/projects/${project_id}/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75727,7 +76046,7 @@ var APIKeys2 = class extends APIResource {
    */
   create(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -75751,7 +76070,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/service_accounts`, {
+    return this._client.post(path8`/organization/projects/${projectID}/service_accounts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75771,7 +76090,7 @@ var ServiceAccounts = class extends APIResource {
    */
   retrieve(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.get(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
+    return this._client.get(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75790,7 +76109,7 @@ var ServiceAccounts = class extends APIResource {
    */
   update(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Returns a list of service accounts in the project.
@@ -75806,7 +76125,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a service account from the project.
@@ -75825,7 +76144,7 @@ var ServiceAccounts = class extends APIResource {
    */
   delete(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 ServiceAccounts.APIKeys = APIKeys2;
@@ -75846,7 +76165,7 @@ var Roles5 = class extends APIResource {
    */
   create(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/projects/${project_id}/users/${userID}/roles`, {
+    return this._client.post(path8`/projects/${project_id}/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75866,7 +76185,7 @@ var Roles5 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.get(path7`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path8`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75887,7 +76206,7 @@ var Roles5 = class extends APIResource {
    */
   list(userID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path7`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a user within a project.
@@ -75903,7 +76222,7 @@ var Roles5 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.delete(path7`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path8`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75930,7 +76249,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/users`, {
+    return this._client.post(path8`/organization/projects/${projectID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75950,7 +76269,7 @@ var Users2 = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { project_id } = params;
-    return this._client.get(path7`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.get(path8`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75969,7 +76288,7 @@ var Users2 = class extends APIResource {
    */
   update(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path7`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.post(path8`/organization/projects/${project_id}/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75989,7 +76308,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a user from the project.
@@ -76008,7 +76327,7 @@ var Users2 = class extends APIResource {
    */
   delete(userID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path7`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.delete(path8`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76064,7 +76383,7 @@ var Projects = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path7`/organization/projects/${projectID}`, {
+    return this._client.get(path8`/organization/projects/${projectID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76081,7 +76400,7 @@ var Projects = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path7`/organization/projects/${projectID}`, {
+    return this._client.post(path8`/organization/projects/${projectID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76118,7 +76437,7 @@ var Projects = class extends APIResource {
    * ```
    */
   archive(projectID, options) {
-    return this._client.post(path7`/organization/projects/${projectID}/archive`, {
+    return this._client.post(path8`/organization/projects/${projectID}/archive`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76152,7 +76471,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   create(userID, body, options) {
-    return this._client.post(path7`/organization/users/${userID}/roles`, {
+    return this._client.post(path8`/organization/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76172,7 +76491,7 @@ var Roles6 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { user_id } = params;
-    return this._client.get(path7`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path8`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76191,7 +76510,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   list(userID, query = {}, options) {
-    return this._client.getAPIList(path7`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a user within the organization.
@@ -76207,7 +76526,7 @@ var Roles6 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { user_id } = params;
-    return this._client.delete(path7`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path8`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76230,7 +76549,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   retrieve(userID, options) {
-    return this._client.get(path7`/organization/users/${userID}`, {
+    return this._client.get(path8`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76245,7 +76564,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   update(userID, body, options) {
-    return this._client.post(path7`/organization/users/${userID}`, {
+    return this._client.post(path8`/organization/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76280,7 +76599,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   delete(userID, options) {
-    return this._client.delete(path7`/organization/users/${userID}`, {
+    return this._client.delete(path8`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76403,7 +76722,7 @@ var Batches = class extends APIResource {
    * Retrieves a batch.
    */
   retrieve(batchID, options) {
-    return this._client.get(path7`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List your organization's batches.
@@ -76421,7 +76740,7 @@ var Batches = class extends APIResource {
    * (if any) available in the output file.
    */
   cancel(batchID, options) {
-    return this._client.post(path7`/batches/${batchID}/cancel`, {
+    return this._client.post(path8`/batches/${batchID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -76449,7 +76768,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   retrieve(assistantID, options) {
-    return this._client.get(path7`/assistants/${assistantID}`, {
+    return this._client.get(path8`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76461,7 +76780,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   update(assistantID, body, options) {
-    return this._client.post(path7`/assistants/${assistantID}`, {
+    return this._client.post(path8`/assistants/${assistantID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76487,7 +76806,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   delete(assistantID, options) {
-    return this._client.delete(path7`/assistants/${assistantID}`, {
+    return this._client.delete(path8`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76594,7 +76913,7 @@ var Sessions2 = class extends APIResource {
    * ```
    */
   cancel(sessionID, options) {
-    return this._client.post(path7`/chatkit/sessions/${sessionID}/cancel`, {
+    return this._client.post(path8`/chatkit/sessions/${sessionID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76614,7 +76933,7 @@ var Threads = class extends APIResource {
    * ```
    */
   retrieve(threadID, options) {
-    return this._client.get(path7`/chatkit/threads/${threadID}`, {
+    return this._client.get(path8`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76650,7 +76969,7 @@ var Threads = class extends APIResource {
    * ```
    */
   delete(threadID, options) {
-    return this._client.delete(path7`/chatkit/threads/${threadID}`, {
+    return this._client.delete(path8`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76670,7 +76989,7 @@ var Threads = class extends APIResource {
    * ```
    */
   listItems(threadID, query = {}, options) {
-    return this._client.getAPIList(path7`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
+    return this._client.getAPIList(path8`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
@@ -76707,7 +77026,7 @@ var InputItems = class extends APIResource {
    */
   list(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.getAPIList(path7`/responses/${responseID}/input_items?beta=true`, CursorPage, {
+    return this._client.getAPIList(path8`/responses/${responseID}/input_items?beta=true`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([
@@ -76769,7 +77088,7 @@ var Responses = class extends APIResource {
   }
   retrieve(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.get(path7`/responses/${responseID}?beta=true`, {
+    return this._client.get(path8`/responses/${responseID}?beta=true`, {
       query,
       ...options,
       headers: buildHeaders([
@@ -76792,7 +77111,7 @@ var Responses = class extends APIResource {
    */
   delete(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.delete(path7`/responses/${responseID}?beta=true`, {
+    return this._client.delete(path8`/responses/${responseID}?beta=true`, {
       ...options,
       headers: buildHeaders([
         { Accept: "*/*", ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -76815,7 +77134,7 @@ var Responses = class extends APIResource {
    */
   cancel(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.post(path7`/responses/${responseID}/cancel?beta=true`, {
+    return this._client.post(path8`/responses/${responseID}/cancel?beta=true`, {
       ...options,
       headers: buildHeaders([
         { ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -76864,7 +77183,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   create(threadID, body, options) {
-    return this._client.post(path7`/threads/${threadID}/messages`, {
+    return this._client.post(path8`/threads/${threadID}/messages`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76878,7 +77197,7 @@ var Messages2 = class extends APIResource {
    */
   retrieve(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path7`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.get(path8`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76891,7 +77210,7 @@ var Messages2 = class extends APIResource {
    */
   update(messageID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path7`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.post(path8`/threads/${thread_id}/messages/${messageID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76904,7 +77223,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path7`/threads/${threadID}/messages`, CursorPage, {
+    return this._client.getAPIList(path8`/threads/${threadID}/messages`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76918,7 +77237,7 @@ var Messages2 = class extends APIResource {
    */
   delete(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.delete(path7`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.delete(path8`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76935,7 +77254,7 @@ var Steps = class extends APIResource {
    */
   retrieve(stepID, params, options) {
     const { thread_id, run_id, ...query } = params;
-    return this._client.get(path7`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
+    return this._client.get(path8`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76949,7 +77268,7 @@ var Steps = class extends APIResource {
    */
   list(runID, params, options) {
     const { thread_id, ...query } = params;
-    return this._client.getAPIList(path7`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
+    return this._client.getAPIList(path8`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77513,7 +77832,7 @@ var Runs = class extends APIResource {
   }
   create(threadID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path7`/threads/${threadID}/runs`, {
+    return this._client.post(path8`/threads/${threadID}/runs`, {
       query: { include },
       body,
       ...options,
@@ -77530,7 +77849,7 @@ var Runs = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path7`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.get(path8`/threads/${thread_id}/runs/${runID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77543,7 +77862,7 @@ var Runs = class extends APIResource {
    */
   update(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path7`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.post(path8`/threads/${thread_id}/runs/${runID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77556,7 +77875,7 @@ var Runs = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path7`/threads/${threadID}/runs`, CursorPage, {
+    return this._client.getAPIList(path8`/threads/${threadID}/runs`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77570,7 +77889,7 @@ var Runs = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { thread_id } = params;
-    return this._client.post(path7`/threads/${thread_id}/runs/${runID}/cancel`, {
+    return this._client.post(path8`/threads/${thread_id}/runs/${runID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77649,7 +77968,7 @@ var Runs = class extends APIResource {
   }
   submitToolOutputs(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path7`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
+    return this._client.post(path8`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77704,7 +78023,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   retrieve(threadID, options) {
-    return this._client.get(path7`/threads/${threadID}`, {
+    return this._client.get(path8`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77716,7 +78035,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   update(threadID, body, options) {
-    return this._client.post(path7`/threads/${threadID}`, {
+    return this._client.post(path8`/threads/${threadID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77729,7 +78048,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   delete(threadID, options) {
-    return this._client.delete(path7`/threads/${threadID}`, {
+    return this._client.delete(path8`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77800,7 +78119,7 @@ var Content = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path7`/containers/${container_id}/files/${fileID}/content`, {
+    return this._client.get(path8`/containers/${container_id}/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -77822,14 +78141,14 @@ var Files = class extends APIResource {
    * a JSON request with a file ID.
    */
   create(containerID, body, options) {
-    return this._client.post(path7`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path8`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Retrieve Container File
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path7`/containers/${container_id}/files/${fileID}`, {
+    return this._client.get(path8`/containers/${container_id}/files/${fileID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -77838,7 +78157,7 @@ var Files = class extends APIResource {
    * List Container files
    */
   list(containerID, query = {}, options) {
-    return this._client.getAPIList(path7`/containers/${containerID}/files`, CursorPage, {
+    return this._client.getAPIList(path8`/containers/${containerID}/files`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -77849,7 +78168,7 @@ var Files = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { container_id } = params;
-    return this._client.delete(path7`/containers/${container_id}/files/${fileID}`, {
+    return this._client.delete(path8`/containers/${container_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77874,7 +78193,7 @@ var Containers = class extends APIResource {
    * Retrieve Container
    */
   retrieve(containerID, options) {
-    return this._client.get(path7`/containers/${containerID}`, {
+    return this._client.get(path8`/containers/${containerID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -77893,7 +78212,7 @@ var Containers = class extends APIResource {
    * Delete Container
    */
   delete(containerID, options) {
-    return this._client.delete(path7`/containers/${containerID}`, {
+    return this._client.delete(path8`/containers/${containerID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77909,7 +78228,7 @@ var Items = class extends APIResource {
    */
   create(conversationID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path7`/conversations/${conversationID}/items`, {
+    return this._client.post(path8`/conversations/${conversationID}/items`, {
       query: { include },
       body,
       ...options,
@@ -77921,7 +78240,7 @@ var Items = class extends APIResource {
    */
   retrieve(itemID, params, options) {
     const { conversation_id, ...query } = params;
-    return this._client.get(path7`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.get(path8`/conversations/${conversation_id}/items/${itemID}`, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -77931,14 +78250,14 @@ var Items = class extends APIResource {
    * List all items for a conversation with the given ID.
    */
   list(conversationID, query = {}, options) {
-    return this._client.getAPIList(path7`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Delete an item from a conversation with the given IDs.
    */
   delete(itemID, params, options) {
     const { conversation_id } = params;
-    return this._client.delete(path7`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.delete(path8`/conversations/${conversation_id}/items/${itemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -77961,7 +78280,7 @@ var Conversations = class extends APIResource {
    * Get a conversation
    */
   retrieve(conversationID, options) {
-    return this._client.get(path7`/conversations/${conversationID}`, {
+    return this._client.get(path8`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -77970,7 +78289,7 @@ var Conversations = class extends APIResource {
    * Update a conversation
    */
   update(conversationID, body, options) {
-    return this._client.post(path7`/conversations/${conversationID}`, {
+    return this._client.post(path8`/conversations/${conversationID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -77980,7 +78299,7 @@ var Conversations = class extends APIResource {
    * Delete a conversation. Items in the conversation will not be deleted.
    */
   delete(conversationID, options) {
-    return this._client.delete(path7`/conversations/${conversationID}`, {
+    return this._client.delete(path8`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78039,7 +78358,7 @@ var OutputItems = class extends APIResource {
    */
   retrieve(outputItemID, params, options) {
     const { eval_id, run_id } = params;
-    return this._client.get(path7`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
+    return this._client.get(path8`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78049,7 +78368,7 @@ var OutputItems = class extends APIResource {
    */
   list(runID, params, options) {
     const { eval_id, ...query } = params;
-    return this._client.getAPIList(path7`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78065,7 +78384,7 @@ var Runs2 = class extends APIResource {
    * schema specified in the config of the evaluation.
    */
   create(evalID, body, options) {
-    return this._client.post(path7`/evals/${evalID}/runs`, {
+    return this._client.post(path8`/evals/${evalID}/runs`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -78076,7 +78395,7 @@ var Runs2 = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { eval_id } = params;
-    return this._client.get(path7`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.get(path8`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78085,7 +78404,7 @@ var Runs2 = class extends APIResource {
    * Get a list of runs for an evaluation.
    */
   list(evalID, query = {}, options) {
-    return this._client.getAPIList(path7`/evals/${evalID}/runs`, CursorPage, {
+    return this._client.getAPIList(path8`/evals/${evalID}/runs`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -78096,7 +78415,7 @@ var Runs2 = class extends APIResource {
    */
   delete(runID, params, options) {
     const { eval_id } = params;
-    return this._client.delete(path7`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.delete(path8`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78106,7 +78425,7 @@ var Runs2 = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { eval_id } = params;
-    return this._client.post(path7`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.post(path8`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78135,13 +78454,13 @@ var Evals = class extends APIResource {
    * Get an evaluation by ID.
    */
   retrieve(evalID, options) {
-    return this._client.get(path7`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update certain properties of an evaluation.
    */
   update(evalID, body, options) {
-    return this._client.post(path7`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
+    return this._client.post(path8`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
   }
   /**
    * List evaluations for a project.
@@ -78157,7 +78476,7 @@ var Evals = class extends APIResource {
    * Delete an evaluation.
    */
   delete(evalID, options) {
-    return this._client.delete(path7`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path8`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Evals.Runs = Runs2;
@@ -78200,7 +78519,7 @@ var Files2 = class extends APIResource {
    * Returns information about a specific file.
    */
   retrieve(fileID, options) {
-    return this._client.get(path7`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns a list of files.
@@ -78216,13 +78535,13 @@ var Files2 = class extends APIResource {
    * Delete a file and remove it from all vector stores.
    */
   delete(fileID, options) {
-    return this._client.delete(path7`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path8`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns the contents of the specified file.
    */
   content(fileID, options) {
-    return this._client.get(path7`/files/${fileID}/content`, {
+    return this._client.get(path8`/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -78334,7 +78653,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   create(fineTunedModelCheckpoint, body, options) {
-    return this._client.getAPIList(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -78345,7 +78664,7 @@ var Permissions = class extends APIResource {
    * @deprecated Retrieve is deprecated. Please swap to the paginated list method instead.
    */
   retrieve(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.get(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
+    return this._client.get(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -78368,7 +78687,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   list(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.getAPIList(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -78390,7 +78709,7 @@ var Permissions = class extends APIResource {
    */
   delete(permissionID, params, options) {
     const { fine_tuned_model_checkpoint } = params;
-    return this._client.delete(path7`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path8`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -78419,7 +78738,7 @@ var Checkpoints2 = class extends APIResource {
    * ```
    */
   list(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path7`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78462,7 +78781,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   retrieve(fineTuningJobID, options) {
-    return this._client.get(path7`/fine_tuning/jobs/${fineTuningJobID}`, {
+    return this._client.get(path8`/fine_tuning/jobs/${fineTuningJobID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78496,7 +78815,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   cancel(fineTuningJobID, options) {
-    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
+    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78515,7 +78834,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   listEvents(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path7`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Pause a fine-tune job.
@@ -78528,7 +78847,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   pause(fineTuningJobID, options) {
-    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
+    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78544,7 +78863,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   resume(fineTuningJobID, options) {
-    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
+    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78615,7 +78934,7 @@ var Models = class extends APIResource {
    * the owner and permissioning.
    */
   retrieve(model, options) {
-    return this._client.get(path7`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Lists the currently available models, and provides basic information about each
@@ -78629,7 +78948,7 @@ var Models = class extends APIResource {
    * delete a model.
    */
   delete(model, options) {
-    return this._client.delete(path7`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path8`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78658,7 +78977,7 @@ var Calls = class extends APIResource {
    * ```
    */
   accept(callID, body, options) {
-    return this._client.post(path7`/realtime/calls/${callID}/accept`, {
+    return this._client.post(path8`/realtime/calls/${callID}/accept`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -78674,7 +78993,7 @@ var Calls = class extends APIResource {
    * ```
    */
   hangup(callID, options) {
-    return this._client.post(path7`/realtime/calls/${callID}/hangup`, {
+    return this._client.post(path8`/realtime/calls/${callID}/hangup`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -78691,7 +79010,7 @@ var Calls = class extends APIResource {
    * ```
    */
   refer(callID, body, options) {
-    return this._client.post(path7`/realtime/calls/${callID}/refer`, {
+    return this._client.post(path8`/realtime/calls/${callID}/refer`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -78707,7 +79026,7 @@ var Calls = class extends APIResource {
    * ```
    */
   reject(callID, body = {}, options) {
-    return this._client.post(path7`/realtime/calls/${callID}/reject`, {
+    return this._client.post(path8`/realtime/calls/${callID}/reject`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -79486,7 +79805,7 @@ var InputItems2 = class extends APIResource {
    * ```
    */
   list(responseID, query = {}, options) {
-    return this._client.getAPIList(path7`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path8`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -79533,7 +79852,7 @@ var Responses2 = class extends APIResource {
     });
   }
   retrieve(responseID, query = {}, options) {
-    return this._client.get(path7`/responses/${responseID}`, {
+    return this._client.get(path8`/responses/${responseID}`, {
       query,
       ...options,
       stream: query?.stream ?? false,
@@ -79556,7 +79875,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   delete(responseID, options) {
-    return this._client.delete(path7`/responses/${responseID}`, {
+    return this._client.delete(path8`/responses/${responseID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -79584,7 +79903,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   cancel(responseID, options) {
-    return this._client.post(path7`/responses/${responseID}/cancel`, {
+    return this._client.post(path8`/responses/${responseID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79617,7 +79936,7 @@ var Content2 = class extends APIResource {
    * Download a skill zip bundle by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path7`/skills/${skillID}/content`, {
+    return this._client.get(path8`/skills/${skillID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -79633,7 +79952,7 @@ var Content3 = class extends APIResource {
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path7`/skills/${skill_id}/versions/${version2}/content`, {
+    return this._client.get(path8`/skills/${skill_id}/versions/${version2}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -79652,14 +79971,14 @@ var Versions = class extends APIResource {
    * Create a new immutable skill version.
    */
   create(skillID, body = {}, options) {
-    return this._client.post(path7`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path8`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Get a specific skill version.
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path7`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.get(path8`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79668,7 +79987,7 @@ var Versions = class extends APIResource {
    * List skill versions for a skill.
    */
   list(skillID, query = {}, options) {
-    return this._client.getAPIList(path7`/skills/${skillID}/versions`, CursorPage, {
+    return this._client.getAPIList(path8`/skills/${skillID}/versions`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -79679,7 +79998,7 @@ var Versions = class extends APIResource {
    */
   delete(version2, params, options) {
     const { skill_id } = params;
-    return this._client.delete(path7`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.delete(path8`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79704,13 +80023,13 @@ var Skills = class extends APIResource {
    * Get a skill by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path7`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update the default version pointer for a skill.
    */
   update(skillID, body, options) {
-    return this._client.post(path7`/skills/${skillID}`, {
+    return this._client.post(path8`/skills/${skillID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -79730,7 +80049,7 @@ var Skills = class extends APIResource {
    * Delete a skill by its ID.
    */
   delete(skillID, options) {
-    return this._client.delete(path7`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path8`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Skills.Content = Content2;
@@ -79752,7 +80071,7 @@ var Parts = class extends APIResource {
    * [complete the Upload](https://platform.openai.com/docs/api-reference/uploads/complete).
    */
   create(uploadID, body, options) {
-    return this._client.post(path7`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path8`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -79794,7 +80113,7 @@ var Uploads = class extends APIResource {
    * Returns the Upload object with status `cancelled`.
    */
   cancel(uploadID, options) {
-    return this._client.post(path7`/uploads/${uploadID}/cancel`, {
+    return this._client.post(path8`/uploads/${uploadID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79817,7 +80136,7 @@ var Uploads = class extends APIResource {
    * object.
    */
   complete(uploadID, body, options) {
-    return this._client.post(path7`/uploads/${uploadID}/complete`, {
+    return this._client.post(path8`/uploads/${uploadID}/complete`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -79851,7 +80170,7 @@ var FileBatches = class extends APIResource {
    * Create a vector store file batch.
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path7`/vector_stores/${vectorStoreID}/file_batches`, {
+    return this._client.post(path8`/vector_stores/${vectorStoreID}/file_batches`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -79863,7 +80182,7 @@ var FileBatches = class extends APIResource {
    */
   retrieve(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
+    return this._client.get(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -79875,7 +80194,7 @@ var FileBatches = class extends APIResource {
    */
   cancel(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.post(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
+    return this._client.post(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -79893,7 +80212,7 @@ var FileBatches = class extends APIResource {
    */
   listFiles(batchID, params, options) {
     const { vector_store_id, ...query } = params;
-    return this._client.getAPIList(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
+    return this._client.getAPIList(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -79978,7 +80297,7 @@ var Files3 = class extends APIResource {
    * [vector store](https://platform.openai.com/docs/api-reference/vector-stores/object).
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path7`/vector_stores/${vectorStoreID}/files`, {
+    return this._client.post(path8`/vector_stores/${vectorStoreID}/files`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -79990,7 +80309,7 @@ var Files3 = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.get(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80001,7 +80320,7 @@ var Files3 = class extends APIResource {
    */
   update(fileID, params, options) {
     const { vector_store_id, ...body } = params;
-    return this._client.post(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.post(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80012,7 +80331,7 @@ var Files3 = class extends APIResource {
    * Returns a list of vector store files.
    */
   list(vectorStoreID, query = {}, options) {
-    return this._client.getAPIList(path7`/vector_stores/${vectorStoreID}/files`, CursorPage, {
+    return this._client.getAPIList(path8`/vector_stores/${vectorStoreID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80027,7 +80346,7 @@ var Files3 = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.delete(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.delete(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80103,7 +80422,7 @@ var Files3 = class extends APIResource {
    */
   content(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.getAPIList(path7`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
+    return this._client.getAPIList(path8`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80133,7 +80452,7 @@ var VectorStores = class extends APIResource {
    * Retrieves a vector store.
    */
   retrieve(vectorStoreID, options) {
-    return this._client.get(path7`/vector_stores/${vectorStoreID}`, {
+    return this._client.get(path8`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80143,7 +80462,7 @@ var VectorStores = class extends APIResource {
    * Modifies a vector store.
    */
   update(vectorStoreID, body, options) {
-    return this._client.post(path7`/vector_stores/${vectorStoreID}`, {
+    return this._client.post(path8`/vector_stores/${vectorStoreID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80165,7 +80484,7 @@ var VectorStores = class extends APIResource {
    * Delete a vector store.
    */
   delete(vectorStoreID, options) {
-    return this._client.delete(path7`/vector_stores/${vectorStoreID}`, {
+    return this._client.delete(path8`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80176,7 +80495,7 @@ var VectorStores = class extends APIResource {
    * filter.
    */
   search(vectorStoreID, body, options) {
-    return this._client.getAPIList(path7`/vector_stores/${vectorStoreID}/search`, Page, {
+    return this._client.getAPIList(path8`/vector_stores/${vectorStoreID}/search`, Page, {
       body,
       method: "post",
       ...options,
@@ -80200,7 +80519,7 @@ var Videos = class extends APIResource {
    * Fetch the latest metadata for a generated video.
    */
   retrieve(videoID, options) {
-    return this._client.get(path7`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path8`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List recently generated videos for the current project.
@@ -80216,7 +80535,7 @@ var Videos = class extends APIResource {
    * Permanently delete a completed or failed video and its stored assets.
    */
   delete(videoID, options) {
-    return this._client.delete(path7`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path8`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Create a character from an uploaded video.
@@ -80230,7 +80549,7 @@ var Videos = class extends APIResource {
    * Streams the rendered video content for the specified video job.
    */
   downloadContent(videoID, query = {}, options) {
-    return this._client.get(path7`/videos/${videoID}/content`, {
+    return this._client.get(path8`/videos/${videoID}/content`, {
       query,
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
@@ -80255,7 +80574,7 @@ var Videos = class extends APIResource {
    * Fetch a character.
    */
   getCharacter(characterID, options) {
-    return this._client.get(path7`/videos/characters/${characterID}`, {
+    return this._client.get(path8`/videos/characters/${characterID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -80264,7 +80583,7 @@ var Videos = class extends APIResource {
    * Create a remix of a completed video using a refreshed prompt.
    */
   remix(videoID, body, options) {
-    return this._client.post(path7`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path8`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -81056,33 +81375,6 @@ function buildTaskMessage(task) {
 ${task}`;
 }
 
-// src/lifecycle.ts
-var cleanups = /* @__PURE__ */ new Set();
-var installed = false;
-var terminating = false;
-async function runCleanups() {
-  const pending = [...cleanups];
-  cleanups.clear();
-  await Promise.allSettled(pending.map((cleanup) => cleanup()));
-}
-function onSignal(signal) {
-  if (terminating) return;
-  terminating = true;
-  process.stderr.write(`Received ${signal}: removing the sandbox before exiting.
-`);
-  const code = signal === "SIGINT" ? 130 : 143;
-  void runCleanups().finally(() => process.exit(code));
-}
-function registerCleanup(cleanup) {
-  if (!installed) {
-    installed = true;
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
-  cleanups.add(cleanup);
-  return () => cleanups.delete(cleanup);
-}
-
 // src/sandbox/output-buffer.ts
 import { Writable as Writable4 } from "node:stream";
 var CappedBuffer = class extends Writable4 {
@@ -81114,92 +81406,6 @@ var CappedBuffer = class extends Writable4 {
     return Buffer.concat(this.#chunks);
   }
 };
-
-// src/sandbox/profile.ts
-var WORKSPACE_MOUNT = "/workspace";
-var SANDBOX_HOME = "/home/agent";
-var LABEL_SESSION = "io.github.sandboxed-agent.session";
-var LABEL_RUN = "io.github.sandboxed-agent.run";
-var KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 2147483647 & wait $!; done';
-var HOME_TMPFS_BYTES = 64 * 1024 ** 2;
-var TMP_SHARE_OF_MEMORY = 4;
-var NOFILE_LIMIT = 4096;
-var NPROC_LIMIT = 65536;
-var PODMAN_NPROC_CEILING = 32768;
-var PODMAN_READ_ONLY_TMPFS = {
-  "/run": "ro,nosuid,nodev,noexec,size=1m,mode=0755",
-  "/var/tmp": "ro,nosuid,nodev,noexec,size=1m,mode=1777"
-};
-function buildContainerOptions(request) {
-  const tmpBytes = Math.floor(request.limits.memoryBytes / TMP_SHARE_OF_MEMORY);
-  const nofile = Math.min(NOFILE_LIMIT, request.hostHardLimits.nofile);
-  const podman = request.engine?.kind === "podman";
-  const nprocCeiling = podman ? PODMAN_NPROC_CEILING : NPROC_LIMIT;
-  const nproc = Math.min(nprocCeiling, request.hostHardLimits.nproc);
-  return {
-    name: request.name,
-    Image: request.image,
-    // The keep-alive is PID 1 itself: the kernel shields PID 1 from `kill -9 -1`, which is how a
-    // timed-out command and everything it started are killed, and its `wait` reaps orphans.
-    Entrypoint: ["/bin/sh", "-c", KEEP_ALIVE],
-    Cmd: [],
-    User: `${request.user.uid}:${request.user.gid}`,
-    WorkingDir: request.workdir,
-    Env: sandboxEnvironment(),
-    Labels: { ...request.labels },
-    NetworkDisabled: true,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
-    Tty: false,
-    HostConfig: {
-      Init: false,
-      NetworkMode: "none",
-      CapDrop: ["ALL"],
-      SecurityOpt: ["no-new-privileges"],
-      ReadonlyRootfs: true,
-      Privileged: false,
-      Tmpfs: {
-        "/tmp": `rw,exec,nosuid,nodev,size=${tmpBytes},mode=1777`,
-        [SANDBOX_HOME]: `rw,exec,nosuid,nodev,size=${HOME_TMPFS_BYTES},mode=0700,` + homeOwnerOption(request),
-        ...podman ? PODMAN_READ_ONLY_TMPFS : {}
-      },
-      Binds: request.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? "ro" : "rw"}`),
-      NanoCpus: Math.round(request.limits.cpus * 1e9),
-      Memory: request.limits.memoryBytes,
-      // Equal to Memory: no swap, so a memory bomb is killed instead of thrashing the runner.
-      MemorySwap: request.limits.memoryBytes,
-      PidsLimit: request.limits.pidsLimit,
-      Ulimits: [
-        { Name: "nofile", Soft: nofile, Hard: nofile },
-        { Name: "nproc", Soft: nproc, Hard: nproc }
-      ],
-      IpcMode: "private",
-      // Rootless Podman maps container uid 0 to the user running it and every other uid to a
-      // subordinate one, so the workspace owner would be a stranger to its own files.
-      // keep-id maps that user to the same uid inside; rootful Podman refuses the mode.
-      ...podman && request.engine?.rootless ? { UsernsMode: "keep-id" } : {},
-      AutoRemove: false,
-      RestartPolicy: { Name: "no" },
-      LogConfig: { Type: "none", Config: {} }
-    }
-  };
-}
-function homeOwnerOption(request) {
-  if (request.engine?.kind === "podman") return "U";
-  return `uid=${request.user.uid},gid=${request.user.gid}`;
-}
-function sandboxEnvironment() {
-  return [
-    `HOME=${SANDBOX_HOME}`,
-    "USER=agent",
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "LANG=C.UTF-8",
-    "TMPDIR=/tmp",
-    // .git is read-only to the agent; git status must not try to take the index lock.
-    "GIT_OPTIONAL_LOCKS=0"
-  ];
-}
 
 // src/sandbox/docker-sandbox.ts
 var SETTLE_SCRIPT = [
@@ -81430,7 +81636,9 @@ function targetOf(endpoint) {
 }
 function clientFor(endpoint) {
   const target = targetOf(endpoint);
-  if (target.socketPath) return new import_dockerode.default({ socketPath: target.socketPath });
+  if (target.socketPath) {
+    return new import_dockerode.default({ socketPath: target.socketPath, host: void 0, port: void 0 });
+  }
   return new import_dockerode.default({
     protocol: target.protocol === "https:" ? "https" : "http",
     host: target.host ?? "localhost",
@@ -81444,7 +81652,8 @@ function candidates(choice) {
   if (choice === "docker") return [dockerHost ?? DOCKER_SOCKET];
   if (choice === "podman" && containerHost) return [containerHost];
   if (choice === "podman") return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], ...podman])];
-  return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], DOCKER_SOCKET, ...podman])];
+  if (dockerHost) return [dockerHost];
+  return [.../* @__PURE__ */ new Set([DOCKER_SOCKET, ...podman])];
 }
 function isReachableCandidate(endpoint) {
   const socket = endpoint.startsWith("unix://") ? endpoint.slice(7) : endpoint;
@@ -81523,7 +81732,7 @@ async function connectEngine(choice) {
   }
   throw new SandboxError(
     `No ${choice === "auto" ? "container" : choice} engine answered: ` + (tried.length > 0 ? `tried ${tried.join("; ")}.` : `no socket exists at ${all.join(", ")}.`),
-    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
+    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : hostFromEnv("DOCKER_HOST") ? "DOCKER_HOST names the engine to use: start that engine, or unset DOCKER_HOST." : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
   );
 }
 
@@ -83198,135 +83407,6 @@ function isToolName(name) {
   return TOOL_NAMES.includes(name);
 }
 
-// src/workspace/prepare.ts
-import { copyFileSync, lstatSync, mkdtempSync, statSync as statSync2 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
-import path8 from "node:path";
-
-// src/workspace/ownership.ts
-var ROOT_CHECKOUT_SANDBOX_ID = 65532;
-async function chownTree(root, owner) {
-  const result = await execa("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", root], {
-    reject: false
-  });
-  if (result.exitCode !== 0) {
-    throw new UserError(
-      `Could not change the owner of ${root} to ${owner.uid}:${owner.gid}: ${result.stderr}`,
-      "The checkout belongs to root, so the action must run as root to lend it to the unprivileged sandbox user; or chown the checkout to an unprivileged user first."
-    );
-  }
-}
-
-// src/workspace/scrub-git-config.ts
-var CREDENTIAL_KEYS = [
-  /^http\..*extraheader$/i,
-  /^includeif\./i,
-  /^include\.path$/i,
-  /^credential\./i,
-  /^url\..*\.insteadof$/i
-];
-async function gitConfig(file2, args) {
-  const result = await execa("git", ["config", "--file", file2, ...args], {
-    reject: false,
-    env: { GIT_CONFIG_NOSYSTEM: "1" }
-  });
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new Error(`git config failed: ${result.stderr}`);
-  }
-  return result.stdout;
-}
-function withoutUserInfo(url2) {
-  try {
-    const parsed = new URL(url2);
-    if (parsed.username === "" && parsed.password === "") return url2;
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.toString();
-  } catch {
-    return url2;
-  }
-}
-async function scrubGitConfig(file2) {
-  const names = (await gitConfig(file2, ["--list", "--name-only"])).split("\n").filter((name) => name !== "");
-  const removed = [...new Set(names.filter((name) => CREDENTIAL_KEYS.some((re) => re.test(name))))];
-  for (const name of removed) await gitConfig(file2, ["--unset-all", name]);
-  const urls = await gitConfig(file2, ["--get-regexp", "^remote\\..*\\.url$"]);
-  for (const line of urls.split("\n").filter(Boolean)) {
-    const space = line.indexOf(" ");
-    const [name, url2] = [line.slice(0, space), line.slice(space + 1)];
-    const clean = withoutUserInfo(url2);
-    if (clean !== url2) {
-      await gitConfig(file2, ["--replace-all", name, clean]);
-      removed.push(name);
-    }
-  }
-  return removed;
-}
-
-// src/workspace/prepare.ts
-function requireGitDirectory(repoRoot) {
-  const gitDir = path8.join(repoRoot, ".git");
-  let isDirectory = false;
-  try {
-    isDirectory = lstatSync(gitDir).isDirectory();
-  } catch {
-    throw new UserError(
-      `${repoRoot} is not a git checkout (no .git folder).`,
-      "Run actions/checkout before this step, or run the local command inside a clone."
-    );
-  }
-  if (!isDirectory) {
-    throw new UserError(
-      `${gitDir} is a file (a worktree or submodule checkout), which is not supported yet.`,
-      "Run the action on a plain clone, as actions/checkout makes."
-    );
-  }
-  return gitDir;
-}
-function requireFolder(repoRoot, workingDirectory) {
-  const folder = path8.join(repoRoot, workingDirectory);
-  if (!statSync2(folder, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserError(
-      `working-directory '${workingDirectory}' does not exist in the repository.`,
-      "Set working-directory to an existing folder relative to the repository root."
-    );
-  }
-}
-async function lendToSandboxUser(root, original) {
-  if (process.getuid?.() !== 0) {
-    throw new UserError(
-      `The workspace ${root} belongs to root, but the action does not run as root.`,
-      "Run the job as the user that owns the checkout, or chown the checkout to it."
-    );
-  }
-  const sandboxUser = { uid: ROOT_CHECKOUT_SANDBOX_ID, gid: ROOT_CHECKOUT_SANDBOX_ID };
-  await chownTree(root, sandboxUser);
-  return { sandboxUser, restore: () => chownTree(root, original) };
-}
-async function prepareWorkspace(repoRoot, workingDirectory, scratchDir = tmpdir3()) {
-  const root = path8.resolve(repoRoot);
-  const gitDir = requireGitDirectory(root);
-  requireFolder(root, workingDirectory);
-  const { uid, gid } = statSync2(root);
-  const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : void 0;
-  const scrubbedConfig = path8.join(mkdtempSync(path8.join(scratchDir, "agent-git-")), "config");
-  copyFileSync(path8.join(gitDir, "config"), scrubbedConfig);
-  const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
-  return {
-    repoRoot: root,
-    containerWorkdir: path8.posix.join(WORKSPACE_MOUNT, workingDirectory),
-    owner: lent?.sandboxUser ?? { uid, gid },
-    originalOwner: { uid, gid },
-    restoreOwnership: lent?.restore ?? (async () => void 0),
-    scrubbedKeys,
-    mounts: [
-      { source: root, target: WORKSPACE_MOUNT, readOnly: false },
-      { source: gitDir, target: `${WORKSPACE_MOUNT}/.git`, readOnly: true },
-      { source: scrubbedConfig, target: `${WORKSPACE_MOUNT}/.git/config`, readOnly: true }
-    ]
-  };
-}
-
 // src/run-agent.ts
 async function runSandboxedAgent(run2) {
   const { settings } = run2;
@@ -83377,7 +83457,7 @@ async function runInWorkspace(run2, workspace) {
     hostConfig: HostConfig
   });
   run2.log(`Sandbox ${sandbox.id} started as uid ${workspace.owner.uid}, network none.`);
-  const timeout = AbortSignal.timeout(settings.timeoutMinutes * 6e4);
+  const budget = AbortSignal.timeout(settings.timeoutMinutes * 6e4);
   try {
     return await runAgent({
       client: createModelClient(settings.model),
@@ -83396,7 +83476,7 @@ async function runInWorkspace(run2, workspace) {
       }),
       maxSteps: settings.maxSteps,
       audit,
-      signal: timeout
+      signal: AbortSignal.any([budget, run2.cancel])
     });
   } finally {
     await sandbox.stop();
@@ -83407,27 +83487,42 @@ async function runInWorkspace(run2, workspace) {
 
 // src/cli.ts
 var API_KEY_ENV = "AGENT_API_KEY";
+var GITHUB_ONLY_INPUTS = /* @__PURE__ */ new Set([
+  "api-key",
+  "github-token",
+  "base-branch",
+  "draft",
+  "labels",
+  "audit-artifact"
+]);
 var EXIT_REFUSED = 2;
 var USAGE = `Usage:
   npm run agent -- --task "..." --model provider/model [options]   run on this checkout
   npm run agent -- verify path/to/audit.jsonl                      check an audit log's chain
 
 Runs the same sandboxed agent as the action on the git checkout in the current folder (or
---repo DIR). Instead of a pull request it leaves a branch and a patch file. The model key is
+--repo DIR), which must have no uncommitted changes. Instead of a pull request it leaves a branch and a patch file. The model key is
 read from $${API_KEY_ENV}, never from the command line. A change that the vetting refuses
 (protected paths, submodules, escaping symlinks, sizes) leaves no branch, only the patch for
 inspection, and exits with code ${EXIT_REFUSED}.
 
-Options take the action's input names: --${Object.keys(INPUT_DEFAULTS).filter((name) => name !== "api-key" && name !== "github-token").join(", --")}`;
+Options: --repo DIR, and the action's inputs of the same names, with the same defaults:
+  --${Object.keys(INPUT_DEFAULTS).filter((name) => !GITHUB_ONLY_INPUTS.has(name)).join(", --")}
+(${API_KEY_ENV} may be left unset for a local server that needs no key.)`;
 function parseCommandLine(argv) {
   const inputOptions = Object.fromEntries(
     Object.keys(INPUT_DEFAULTS).map((name) => [name, { type: "string" }])
   );
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...inputOptions, repo: { type: "string" }, help: { type: "boolean" } }
-  });
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...inputOptions, repo: { type: "string" }, help: { type: "boolean" } }
+    });
+  } catch (error62) {
+    const option = /'(-[^']*)'/.exec(error62.message)?.[1] ?? "an option";
+    throw new UserError(`Unknown or incomplete option ${option}.`, "See npm run agent -- --help.");
+  }
 }
 function verify(file2) {
   const result = verifyAuditLog(readFileSync3(file2, "utf8"));
@@ -83439,67 +83534,112 @@ function verify(file2) {
   console.error(`${file2}: line ${result.line}: ${result.reason}`);
   return 1;
 }
+function invocationFolder() {
+  return process.env.INIT_CWD || process.cwd();
+}
+async function refuseUncommitted(repoRoot) {
+  const paths = await listUncommittedPaths(repoRoot);
+  if (paths.length === 0) return;
+  throw new UserError(
+    `${repoRoot} has uncommitted changes (${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ", ..." : ""}), which would be mixed into the agent's change.`,
+    "Commit or stash them first (git stash --include-untracked), then run again."
+  );
+}
 async function run(values) {
-  const repoRoot = path9.resolve(String(values.repo ?? "."));
+  for (const name of GITHUB_ONLY_INPUTS) {
+    if (values[name] === void 0) continue;
+    if (name === "api-key" || name === "github-token") {
+      throw new UserError(
+        `--${name} is not accepted: a key on the command line ends up in shell history and in the process list.`,
+        `Set ${API_KEY_ENV} in the environment instead.`
+      );
+    }
+    throw new UserError(
+      `--${name} only applies to the action's pull request, which the local command does not open.`,
+      "Leave it out; the local command leaves a branch and a patch file."
+    );
+  }
+  const repoRoot = path9.resolve(invocationFolder(), String(values.repo ?? "."));
   const read = (name) => name === "api-key" ? process.env[API_KEY_ENV] ?? "" : String(values[name] ?? "");
   const settings = parseSettings(read);
+  requireGitDirectory(repoRoot);
+  await refuseUncommitted(repoRoot);
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
   const outDir = path9.join(repoRoot, ".git", "agent-runs", stamp);
   mkdirSync2(outDir, { recursive: true });
   const redactor = Redactor.create([settings.model.apiKey]);
   const audit = AuditLog.create(path9.join(outDir, "audit.jsonl"), redactor);
-  audit.record("run.start", { repository: repoRoot, task: settings.task, local: true });
-  const session = randomUUID();
+  audit.record("run.start", {
+    repository: repoRoot,
+    task: settings.task,
+    local: true,
+    settings: describeSettings(settings)
+  });
+  const cancel = new AbortController();
+  const forgetCancel = registerCleanup(async () => {
+    cancel.abort();
+    audit.record("run.end", { status: "cancelled" });
+  });
   let status = "failed";
+  let failure2 = null;
   try {
     const agent = await runSandboxedAgent({
       settings,
       repoRoot,
-      session,
+      session: randomUUID(),
       runLabel: `local:${repoRoot}`,
       scratchDir: outDir,
       audit,
-      log: (message) => console.log(message)
+      log: (message) => console.log(message),
+      cancel: cancel.signal
     });
-    console.log(`Agent finished after ${agent.steps} steps (${agent.stopReason}).`);
-    const changes = await captureChanges(repoRoot);
-    audit.record("changes.captured", { files: changes.files, stats: changes.stats });
-    if (changes.files.length === 0) {
-      status = "no-changes";
-      console.log("No changes.");
-      return 0;
-    }
-    const patchPath = writePatchFile(outDir, changes);
-    const refusal = tryRefuseChanges(changes, vetPolicyFor(settings), audit);
-    if (refusal !== void 0) {
-      status = "refused";
-      console.log(`${refusal}
-No branch was created.
-Patch, for inspection only: ${patchPath}`);
-      return EXIT_REFUSED;
-    }
-    const branch = branchName(settings.branchPrefix, settings.task, `local-${stamp}`);
-    const git = await createGit(repoRoot);
-    try {
-      await createBranchCommit(git, {
-        tree: changes.tree,
-        parent: changes.baseCommit,
-        branch,
-        message: buildCommitMessage(settings.task)
-      });
-    } finally {
-      await git.dispose();
-    }
-    status = "changes";
-    console.log(`Branch: ${branch}
-Patch: ${patchPath}
-Summary:
-${agent.summary}`);
-    return 0;
+    const steps = agent.steps === 1 ? "1 step" : `${agent.steps} steps`;
+    console.log(`Agent finished after ${steps} (${agent.stopReason}).`);
+    const unfinished = describeUnfinished(agent);
+    if (unfinished !== void 0) console.log(`Warning: ${unfinished}`);
+    status = await keepChanges(repoRoot, settings, stamp, outDir, audit, publishedSummary(agent));
+    return status === "refused" ? EXIT_REFUSED : 0;
+  } catch (error62) {
+    failure2 = describeError(error62);
+    throw error62;
   } finally {
-    audit.record("run.end", { status });
+    forgetCancel();
+    if (!cancel.signal.aborted) audit.record("run.end", { status, failure: failure2 });
     console.log(`Audit log: ${audit.path}`);
   }
+}
+async function keepChanges(repoRoot, settings, stamp, outDir, audit, summary) {
+  const changes = await captureChanges(repoRoot);
+  audit.record("changes.captured", { files: changes.files, stats: changes.stats });
+  if (changes.files.length === 0) {
+    console.log("No changes.");
+    return "no-changes";
+  }
+  const patchPath = writePatchFile(outDir, changes);
+  const refusal = tryRefuseChanges(changes, vetPolicyFor(settings), audit);
+  if (refusal !== void 0) {
+    console.log(`${refusal}
+No branch was created.
+Patch, for inspection only: ${patchPath}`);
+    return "refused";
+  }
+  const branch = branchName(settings.branchPrefix, settings.task, `local-${stamp}`);
+  const git = await createGit(repoRoot);
+  try {
+    await createBranchCommit(git, {
+      tree: changes.tree,
+      parent: changes.baseCommit,
+      branch,
+      message: buildCommitMessage(settings.task)
+    });
+  } finally {
+    await git.dispose();
+  }
+  console.log(`Branch: ${branch}
+Patch: ${patchPath}
+Summary:
+${summary}`);
+  return "changes";
 }
 function writePatchFile(outDir, changes) {
   if (changes.patchOmitted) return "none (the change is too large to hold as a patch)";
@@ -83515,7 +83655,7 @@ async function cli(argv) {
   }
   if (positionals[0] === "verify") {
     if (!positionals[1]) throw new Error("verify needs the path of an audit log.");
-    return verify(positionals[1]);
+    return verify(path9.resolve(invocationFolder(), positionals[1]));
   }
   if (positionals.length > 0) throw new Error(`Unknown command '${positionals[0]}'.
 ${USAGE}`);

@@ -59395,7 +59395,9 @@ function targetOf(endpoint) {
 }
 function clientFor(endpoint) {
   const target = targetOf(endpoint);
-  if (target.socketPath) return new import_dockerode.default({ socketPath: target.socketPath });
+  if (target.socketPath) {
+    return new import_dockerode.default({ socketPath: target.socketPath, host: void 0, port: void 0 });
+  }
   return new import_dockerode.default({
     protocol: target.protocol === "https:" ? "https" : "http",
     host: target.host ?? "localhost",
@@ -59409,7 +59411,8 @@ function candidates(choice) {
   if (choice === "docker") return [dockerHost ?? DOCKER_SOCKET];
   if (choice === "podman" && containerHost) return [containerHost];
   if (choice === "podman") return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], ...podman])];
-  return [.../* @__PURE__ */ new Set([...dockerHost ? [dockerHost] : [], DOCKER_SOCKET, ...podman])];
+  if (dockerHost) return [dockerHost];
+  return [.../* @__PURE__ */ new Set([DOCKER_SOCKET, ...podman])];
 }
 function isReachableCandidate(endpoint) {
   const socket = endpoint.startsWith("unix://") ? endpoint.slice(7) : endpoint;
@@ -59488,7 +59491,7 @@ async function connectEngine(choice) {
   }
   throw new SandboxError(
     `No ${choice === "auto" ? "container" : choice} engine answered: ` + (tried.length > 0 ? `tried ${tried.join("; ")}.` : `no socket exists at ${all.join(", ")}.`),
-    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
+    choice === "podman" ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids controllers delegated to the user.` : hostFromEnv("DOCKER_HOST") ? "DOCKER_HOST names the engine to use: start that engine, or unset DOCKER_HOST." : "Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), set DOCKER_HOST, or use engine: podman."
   );
 }
 

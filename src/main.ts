@@ -18,6 +18,10 @@ import { publishChanges, type Published } from './publish/publish-changes.ts';
 import { finishRun, type RunOutcome } from './report.ts';
 import { runSandboxedAgent } from './run-agent.ts';
 import { registerSecrets } from './secrets.ts';
+import { describeUnfinished, publishedSummary } from './agent/stop-note.ts';
+import { listUncommittedPaths } from './changes/uncommitted.ts';
+import { describeSettings } from './config/describe-settings.ts';
+import { registerCleanup } from './lifecycle.ts';
 import { STATE_ENGINE, STATE_SESSION } from './state.ts';
 
 function readActionInput(name: InputName): string {
@@ -49,7 +53,7 @@ async function captureAndPublish(
       repoRoot: context.workspace,
       changes,
       task: settings.task,
-      summary: agent.summary,
+      summary: publishedSummary(agent),
       branchPrefix: settings.branchPrefix,
       runId: context.runId,
       runUrl: context.runUrl,
@@ -88,7 +92,13 @@ async function main(): Promise<void> {
   audit.record('run.start', describeRun(settings, context));
 
   const outcome: RunOutcome = { status: 'failed' };
+  const cancel = new AbortController();
+  const forgetCancel = registerCleanup(async () => {
+    cancel.abort();
+    audit.record('run.end', { status: 'cancelled' });
+  });
   try {
+    await warnAboutUncommitted(context.workspace, audit);
     outcome.agent = await core.group('Run the agent in the sandbox', () =>
       runSandboxedAgent({
         settings,
@@ -98,8 +108,13 @@ async function main(): Promise<void> {
         scratchDir,
         audit,
         log: core.info,
+        cancel: cancel.signal,
       }),
     );
+    // Once cancelled, nothing more may leave the runner: the signal handler ends the process.
+    if (cancel.signal.aborted) return;
+    const unfinished = describeUnfinished(outcome.agent);
+    if (unfinished !== undefined) core.warning(unfinished);
     const after = await captureAndPublish(settings, context, outcome.agent, audit);
     outcome.changes = after.changes;
     outcome.published = after.published;
@@ -108,9 +123,11 @@ async function main(): Promise<void> {
     // A refusal is the policy working, not an error: the step stays green, with a warning.
     if (after.refusal !== undefined) core.warning(after.refusal);
   } catch (error) {
+    if (cancel.signal.aborted) return;
     outcome.status = 'failed';
     outcome.failure = describeError(error);
   }
+  forgetCancel();
   await finishRun({ settings, outcome, audit, redactor, scratchDir });
 }
 
@@ -119,7 +136,6 @@ function statusOf(after: AfterAgent): RunOutcome['status'] {
   return after.published ? `pr-${after.published.pullRequest.outcome}` : 'no-changes';
 }
 
-/** The settings as the audit log keeps them: everything but the secrets. */
 function describeRun(settings: Settings, context: RunContext): Record<string, unknown> {
   return {
     repository: `${context.owner}/${context.repo}`,
@@ -127,17 +143,21 @@ function describeRun(settings: Settings, context: RunContext): Record<string, un
     event: context.eventName,
     actor: context.actor,
     task: settings.task,
-    settings: {
-      ...settings,
-      model: {
-        provider: settings.model.provider,
-        name: settings.model.name,
-        baseUrl: settings.model.baseUrl,
-      },
-      githubToken: undefined,
-      tools: [...settings.tools],
-    },
+    settings: describeSettings(settings),
   };
+}
+
+/** Files changed before the agent ran (an earlier step's output) end up in the change too. */
+async function warnAboutUncommitted(workspace: string, audit: AuditLog): Promise<void> {
+  const paths = await listUncommittedPaths(workspace);
+  if (paths.length === 0) return;
+  audit.record('workspace.prepared', { uncommittedBeforeAgent: paths });
+  const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? ', ...' : '');
+  core.warning(
+    `${paths.length} file(s) differed from HEAD before the agent ran (${shown}); they will be ` +
+      'part of the pull request. Commit them, ignore them, or run the action before the step ' +
+      'that makes them.',
+  );
 }
 
 main().catch((error: unknown) => {

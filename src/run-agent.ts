@@ -28,6 +28,8 @@ export interface SandboxedRun {
   readonly scratchDir: string;
   readonly audit: AuditRecorder;
   readonly log: (message: string) => void;
+  /** Aborted when the job is cancelled: the loop stops before its next model call. */
+  readonly cancel: AbortSignal;
 }
 
 /** Stages 3 to 6: prepare the workspace, start the sandbox, run the agent, remove the sandbox. */
@@ -86,7 +88,7 @@ async function runInWorkspace(
   });
   run.log(`Sandbox ${sandbox.id} started as uid ${workspace.owner.uid}, network none.`);
 
-  const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
+  const budget = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
   try {
     return await runAgent({
       client: createModelClient(settings.model),
@@ -105,7 +107,7 @@ async function runInWorkspace(
       }),
       maxSteps: settings.maxSteps,
       audit,
-      signal: timeout,
+      signal: AbortSignal.any([budget, run.cancel]),
     });
   } finally {
     await sandbox.stop();

@@ -48,9 +48,10 @@ function isAbort(error: unknown): boolean {
   );
 }
 
-function describeModelError(error: unknown): UserError {
+function describeModelError(error: unknown, baseUrl: string): UserError {
   const status = (error as { status?: number }).status;
   const message = error instanceof Error ? error.message : String(error);
+  const where = status ? '' : ` (endpoint ${baseUrl})`;
   const hint =
     status === 401 || status === 403
       ? 'Check the api-key input and that the key may use this model.'
@@ -58,7 +59,7 @@ function describeModelError(error: unknown): UserError {
         ? 'Check the model name and base-url.'
         : 'Check base-url and that the provider is reachable from the runner.';
   return new UserError(
-    `The model call failed${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    `The model call failed${status ? ` (HTTP ${status})` : ''}: ${message}${where}`,
     hint,
     {
       cause: error,
@@ -103,7 +104,7 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
           stopReason: 'timeout',
         };
       }
-      throw describeModelError(error);
+      throw describeModelError(error, run.client.baseURL);
     }
     const choice = completion.choices[0];
     const message = choice?.message;
@@ -119,7 +120,8 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
       content: message?.content ?? null,
       toolCalls: calls.map((call) => ({ id: call.id, ...callParts(call) })),
     });
-    if (!message) throw describeModelError(new Error('the response had no message'));
+    if (!message)
+      throw describeModelError(new Error('the response had no message'), run.client.baseURL);
     if (message.content) lastText = message.content;
     messages.push({
       role: 'assistant',

@@ -18,13 +18,23 @@ export const MAX_CHANGE_CONTENT_BYTES = 10 * MIB;
 const MAX_QUOTED_TARGET_CHARS = 200;
 
 export type VetRule =
-  'protected-path' | 'submodule' | 'escaping-symlink' | 'file-size' | 'change-size';
+  | 'outside-working-directory'
+  | 'protected-path'
+  | 'submodule'
+  | 'escaping-symlink'
+  | 'file-size'
+  | 'change-size';
 
 export interface VetPolicy {
   /** Globs from `protected-paths`; empty protects nothing. */
   readonly protectedPaths: readonly string[];
   readonly maxFileBytes: number;
   readonly maxChangeBytes: number;
+  /**
+   * The folder the agent was confined to, `.` for the whole repository. The file tools refuse
+   * paths outside it, but a shell can still write there; such changes are not published.
+   */
+  readonly workingDirectory: string;
 }
 
 export interface VetReason {
@@ -40,9 +50,10 @@ export type VetVerdict =
 
 /** The policy a run's settings ask for. */
 export function vetPolicyFor(
-  settings: Pick<Settings, 'protectedPaths' | 'maxFileBytes'>,
+  settings: Pick<Settings, 'protectedPaths' | 'maxFileBytes' | 'workingDirectory'>,
 ): VetPolicy {
   return {
+    workingDirectory: settings.workingDirectory,
     protectedPaths: settings.protectedPaths,
     maxFileBytes: settings.maxFileBytes,
     maxChangeBytes: Math.max(MAX_CHANGE_CONTENT_BYTES, settings.maxFileBytes),
@@ -82,18 +93,33 @@ export function describeRefusal(reasons: readonly VetReason[]): string {
   return [
     'The change was not published:',
     ...reasons.map((reason) => `- ${reason.message}`),
-    'Make these changes yourself, or change the protected-paths or max-file-size input if ' +
-      'the policy is wrong for this repository.',
+    'Make these changes yourself, or change the protected-paths, max-file-size or ' +
+      'working-directory input if the policy is wrong for this repository.',
   ].join('\n');
 }
 
 function vetFile(file: ChangedFile, policy: VetPolicy, protection: Protection): VetReason[] {
   return [
+    outsideReason(file, policy.workingDirectory),
     protectedPathReason(file, protection),
     submoduleReason(file),
     symlinkReason(file),
     fileSizeReason(file, policy),
   ].filter((reason) => reason !== undefined);
+}
+
+function outsideReason(file: ChangedFile, workingDirectory: string): VetReason | undefined {
+  if (workingDirectory === '.') return undefined;
+  const prefix = `${workingDirectory}/`;
+  const outside = touchedPaths(file).find((path) => !path.startsWith(prefix));
+  if (outside === undefined) return undefined;
+  return {
+    rule: 'outside-working-directory',
+    path: outside,
+    message:
+      `${showPath(outside)} is outside the working directory ${showPath(workingDirectory)}; ` +
+      `the change ${describeTouch(file)}.`,
+  };
 }
 
 function protectedPathReason(file: ChangedFile, protection: Protection): VetReason | undefined {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { withDefaults, type InputName, type InputReader } from './inputs.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
+import { branchName } from '../publish/branch.ts';
 import { routeModel } from './routing.ts';
 import { ENGINES, TOOL_NAMES, type Settings, type ToolName } from './settings.ts';
 
@@ -113,6 +114,12 @@ export function parseWorkingDirectory(raw: string): string {
   return normalised;
 }
 
+/** Checked now, with a sample task, so a bad prefix fails before the agent spends anything. */
+function parseBranchPrefix(prefix: string): string {
+  branchName(prefix, 'task', 1);
+  return prefix;
+}
+
 function parseLabels(raw: string): string[] {
   return [...new Set(parseList(raw))];
 }
@@ -122,13 +129,17 @@ export function parseSettings(readRaw: InputReader): Settings {
   const read = withDefaults(readRaw);
   const task = read('task');
   if (task === '') {
-    throw new InputError('task', 'is empty.', 'Say what the agent should do in the task input.');
+    throw new InputError(
+      'task',
+      'no task was given.',
+      'Say what the agent should do in the task input.',
+    );
   }
   const model = read('model');
   if (model === '') {
     throw new InputError(
       'model',
-      'is required.',
+      'no model was given.',
       "Set it as provider/model, e.g. 'openai/gpt-5.2-codex'.",
     );
   }
@@ -146,7 +157,7 @@ export function parseSettings(readRaw: InputReader): Settings {
       .regex(/^\d+(\.\d+)?$/)
       .transform(Number)
       .pipe(z.number().min(0.1).max(512)),
-    'a number of CPUs from 0.1 up, e.g. 1 or 1.5',
+    'a number of CPUs from 0.1 to 512, e.g. 1 or 1.5',
   );
   const settings: Settings = {
     task,
@@ -183,7 +194,7 @@ export function parseSettings(readRaw: InputReader): Settings {
       integerInput(1, 1000),
       'a whole number from 1 to 1000',
     ),
-    branchPrefix: read('branch-prefix'),
+    branchPrefix: parseBranchPrefix(read('branch-prefix')),
     baseBranch: read('base-branch'),
     draft: parseWith('draft', read('draft'), booleanInput, 'true or false'),
     labels: parseLabels(read('labels')),

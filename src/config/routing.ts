@@ -23,11 +23,19 @@ export function routeModel(model: string, baseUrl: string, apiKey: string): Mode
   const slash = model.indexOf('/');
   const provider = slash > 0 ? model.slice(0, slash) : '';
   const name = slash > 0 ? model.slice(slash + 1) : '';
-  if (!isProvider(provider) || name === '') {
+  if (provider === '' || name === '') {
     throw new InputError(
       'model',
       `'${model}' is not of the form provider/model.`,
       `Use one of the providers ${PROVIDERS.join(', ')}, e.g. 'openai/gpt-5.2-codex'.`,
+    );
+  }
+  if (!isProvider(provider)) {
+    throw new InputError(
+      'model',
+      `'${provider}' in '${model}' is not a known provider.`,
+      `Use one of ${PROVIDERS.join(', ')}; for any other OpenAI-compatible server use ` +
+        `openai/${name} with base-url set to it.`,
     );
   }
   const url = baseUrl || PROVIDER_BASE_URLS[provider];
@@ -42,7 +50,8 @@ export function routeModel(model: string, baseUrl: string, apiKey: string): Mode
     throw new InputError(
       'api-key',
       `provider '${provider}' needs an API key.`,
-      'Store the key as a repository secret and pass it: api-key: ${{ secrets.MODEL_API_KEY }}.',
+      'In a workflow, store it as a secret and pass it: api-key: ${{ secrets.MODEL_API_KEY }}. ' +
+        'Locally, set AGENT_API_KEY.',
     );
   }
   return { provider, name, baseUrl: url, apiKey };

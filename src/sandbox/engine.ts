@@ -55,7 +55,10 @@ function targetOf(endpoint: string): RequestOptions & { protocol?: string } {
 
 function clientFor(endpoint: string): Docker {
   const target = targetOf(endpoint);
-  if (target.socketPath) return new Docker({ socketPath: target.socketPath });
+  // docker-modem fills unset options from DOCKER_HOST, and a host there outranks socketPath.
+  if (target.socketPath) {
+    return new Docker({ socketPath: target.socketPath, host: undefined, port: undefined });
+  }
   return new Docker({
     protocol: target.protocol === 'https:' ? 'https' : 'http',
     host: target.host ?? 'localhost',
@@ -75,7 +78,10 @@ function candidates(choice: EngineChoice): string[] {
   if (choice === 'podman' && containerHost) return [containerHost];
   // DOCKER_HOST often points at Podman's socket; if it is Docker, the kind check skips it.
   if (choice === 'podman') return [...new Set([...(dockerHost ? [dockerHost] : []), ...podman])];
-  return [...new Set([...(dockerHost ? [dockerHost] : []), DOCKER_SOCKET, ...podman])];
+  // Like the docker CLI, a set DOCKER_HOST is the engine: a dead one is an error, not a hint
+  // to quietly run somewhere else.
+  if (dockerHost) return [dockerHost];
+  return [...new Set([DOCKER_SOCKET, ...podman])];
 }
 
 function isReachableCandidate(endpoint: string): boolean {
@@ -205,7 +211,9 @@ export async function connectEngine(choice: EngineChoice): Promise<Engine> {
     choice === 'podman'
       ? `${PODMAN_HINT} A rootless Podman needs cgroup v2 with the cpu, memory and pids ` +
           'controllers delegated to the user.'
-      : 'Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), ' +
+      : hostFromEnv('DOCKER_HOST')
+        ? 'DOCKER_HOST names the engine to use: start that engine, or unset DOCKER_HOST.'
+        : 'Run the job on a runner with Docker (GitHub-hosted Ubuntu runners have it), ' +
           'set DOCKER_HOST, or use engine: podman.',
   );
 }

@@ -22,7 +22,7 @@ export interface PreparedWorkspace {
   readonly scrubbedKeys: readonly string[];
 }
 
-function requireGitDirectory(repoRoot: string): string {
+export function requireGitDirectory(repoRoot: string): string {
   const gitDir = path.join(repoRoot, '.git');
   let isDirectory = false;
   try {
@@ -46,7 +46,7 @@ function requireFolder(repoRoot: string, workingDirectory: string): void {
   const folder = path.join(repoRoot, workingDirectory);
   if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UserError(
-      `working-directory '${workingDirectory}' does not exist in the repository.`,
+      `working-directory '${workingDirectory}' is not a folder in the repository.`,
       'Set working-directory to an existing folder relative to the repository root.',
     );
   }
@@ -83,10 +83,11 @@ export async function prepareWorkspace(
   const gitDir = requireGitDirectory(root);
   requireFolder(root, workingDirectory);
   const { uid, gid } = statSync(root);
-  const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : undefined;
   const scrubbedConfig = path.join(mkdtempSync(path.join(scratchDir, 'agent-git-')), 'config');
   copyFileSync(path.join(gitDir, 'config'), scrubbedConfig);
   const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
+  // Last, so that no failure above can leave the checkout lent out.
+  const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : undefined;
   return {
     repoRoot: root,
     containerWorkdir: path.posix.join(WORKSPACE_MOUNT, workingDirectory),

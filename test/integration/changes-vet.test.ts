@@ -9,7 +9,11 @@ import { createScratchRepo } from '../support/scratch-git-repo.ts';
 import type { ScratchRepo } from '../support/scratch-git-repo.ts';
 
 const MIB = 1024 ** 2;
-const POLICY = vetPolicyFor({ protectedPaths: ['.github/workflows/**'], maxFileBytes: MIB });
+const POLICY = vetPolicyFor({
+  protectedPaths: ['.github/workflows/**'],
+  maxFileBytes: MIB,
+  workingDirectory: '.',
+});
 
 let scratch: ScratchRepo;
 

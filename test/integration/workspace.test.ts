@@ -71,6 +71,6 @@ describe('workspace preparation', () => {
   });
 
   it('refuses a working directory that does not exist', async () => {
-    await assert.rejects(prepareWorkspace(checkoutLikeRepo(), 'missing'), /does not exist/);
+    await assert.rejects(prepareWorkspace(checkoutLikeRepo(), 'missing'), /is not a folder/);
   });
 });

@@ -16,6 +16,7 @@ const MIB = 1024 ** 2;
 const DEFAULT_POLICY: VetPolicy = vetPolicyFor({
   protectedPaths: ['.github/workflows/**'],
   maxFileBytes: MIB,
+  workingDirectory: '.',
 });
 
 function file(path: string, overrides: Partial<ChangedFile> = {}): ChangedFile {
@@ -269,10 +270,14 @@ describe('vetting: sizes', () => {
   });
 
   it('raises the total cap to a per-file cap set above it', () => {
-    const policy = vetPolicyFor({ protectedPaths: [], maxFileBytes: 15 * MIB });
+    const policy = vetPolicyFor({
+      protectedPaths: [],
+      maxFileBytes: 15 * MIB,
+      workingDirectory: '.',
+    });
     assert.equal(policy.maxChangeBytes, 15 * MIB);
     assert.equal(
-      vetPolicyFor({ protectedPaths: [], maxFileBytes: MIB }).maxChangeBytes,
+      vetPolicyFor({ protectedPaths: [], maxFileBytes: MIB, workingDirectory: '.' }).maxChangeBytes,
       MAX_CHANGE_CONTENT_BYTES,
     );
     assert.deepEqual(rulesFor([file('model.bin', { size: 12 * MIB })], policy), []);
@@ -319,5 +324,36 @@ describe('vetting: reporting', () => {
       reasons.map((r) => [r.rule, r.path]),
       [['protected-path', '.github/workflows/x.yml']],
     );
+  });
+});
+
+describe('changes outside the working directory', () => {
+  const confined = vetPolicyFor({
+    protectedPaths: [],
+    maxFileBytes: MIB,
+    workingDirectory: 'packages/api',
+  });
+
+  it('refuses a file the shell wrote outside the folder the agent was confined to', () => {
+    const verdict = vetChanges(changesOf([file('packages/web/index.js')]), confined);
+    assert.equal(verdict.ok, false);
+    assert.equal(!verdict.ok && verdict.reasons[0]?.rule, 'outside-working-directory');
+    assert.match(!verdict.ok ? verdict.reasons[0]!.message : '', /packages\/api/);
+  });
+
+  it('refuses a rename that moves a file in from outside', () => {
+    const moved = file('packages/api/a.js', { status: 'renamed', oldPath: 'lib/a.js' });
+    assert.deepEqual(rulesFor([moved], confined), ['outside-working-directory lib/a.js']);
+  });
+
+  it('accepts changes inside it, and anything when it is the repository root', () => {
+    assert.deepEqual(rulesFor([file('packages/api/src/a.js')], confined), []);
+    assert.deepEqual(rulesFor([file('packages/web/index.js')], DEFAULT_POLICY), []);
+  });
+
+  it('does not mistake a sibling with the same prefix for the folder', () => {
+    assert.deepEqual(rulesFor([file('packages/api-v2/a.js')], confined), [
+      'outside-working-directory packages/api-v2/a.js',
+    ]);
   });
 });

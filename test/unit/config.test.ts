@@ -50,7 +50,7 @@ describe('settings from inputs', () => {
   });
 
   it('fails on an empty task, naming the input', () => {
-    assertInputError(() => settingsFrom({ task: '  ' }), 'task', /empty/);
+    assertInputError(() => settingsFrom({ task: '  ' }), 'task', /no task was given/);
   });
 
   it('names the bad value and the accepted ones for a closed set', () => {
@@ -99,6 +99,16 @@ describe('settings from inputs', () => {
     assertInputError(() => parseWorkingDirectory('a/../../b'), 'working-directory', /outside/);
   });
 
+  it('refuses a branch prefix git would not accept before anything runs', () => {
+    assertInputError(
+      () => settingsFrom({ 'branch-prefix': 'bad prefix/' }),
+      'branch-prefix',
+      /git/,
+    );
+    assertInputError(() => settingsFrom({ 'branch-prefix': 'a..b/' }), 'branch-prefix', /git/);
+    assert.equal(settingsFrom({ 'branch-prefix': 'bots/agent-' }).branchPrefix, 'bots/agent-');
+  });
+
   it('splits and de-duplicates labels', () => {
     assert.deepEqual(settingsFrom({ labels: 'agent, bot\nagent' }).labels, ['agent', 'bot']);
   });
@@ -132,7 +142,11 @@ describe('model routing', () => {
   });
 
   it('refuses an unknown provider or a model without one', () => {
-    assertInputError(() => routeModel('mistral/large', '', 'k'), 'model', /openai, anthropic/);
+    assertInputError(
+      () => routeModel('mistral/large', '', 'k'),
+      'model',
+      /'mistral' in 'mistral\/large' is not a known provider.*openai, anthropic/,
+    );
     assertInputError(() => routeModel('gpt-4o', '', 'k'), 'model', /provider\/model/);
   });
 
