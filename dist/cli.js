@@ -49,7 +49,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path10, options) {
+    function checkPathExt(path11, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -60,25 +60,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path10.substr(-p.length).toLowerCase() === p) {
+        if (p && path11.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path10, options) {
+    function checkStat(stat, path11, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path10, options);
+      return checkPathExt(path11, options);
     }
-    function isexe(path10, options, cb) {
-      fs.stat(path10, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path10, options));
+    function isexe(path11, options, cb) {
+      fs.stat(path11, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path11, options));
       });
     }
-    function sync(path10, options) {
-      return checkStat(fs.statSync(path10), path10, options);
+    function sync(path11, options) {
+      return checkStat(fs.statSync(path11), path11, options);
     }
   }
 });
@@ -89,13 +89,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path10, options, cb) {
-      fs.stat(path10, function(er, stat) {
+    function isexe(path11, options, cb) {
+      fs.stat(path11, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path10, options) {
-      return checkStat(fs.statSync(path10), options);
+    function sync(path11, options) {
+      return checkStat(fs.statSync(path11), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -128,7 +128,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path10, options, cb) {
+    function isexe(path11, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -138,7 +138,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path10, options || {}, function(er, is) {
+          isexe(path11, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -147,7 +147,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path10, options || {}, function(er, is) {
+      core(path11, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -157,9 +157,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path10, options) {
+    function sync(path11, options) {
       try {
-        return core.sync(path10, options || {});
+        return core.sync(path11, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -175,7 +175,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path10 = __require("path");
+    var path11 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -213,7 +213,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path10.join(pathPart, cmd);
+        const pCmd = path11.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i2, 0));
       });
@@ -240,7 +240,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path10.join(pathPart, cmd);
+        const pCmd = path11.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -288,7 +288,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path10 = __require("path");
+    var path11 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function getPathExt(env) {
@@ -310,7 +310,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path10.delimiter : getPathExt(env)
+          pathExt: withoutPathExt ? path11.delimiter : getPathExt(env)
         });
       } catch (e) {
       } finally {
@@ -319,7 +319,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path10.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path11.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -406,8 +406,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path10, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path10.split("/").pop();
+      const [path11, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path11.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -448,7 +448,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path10 = __require("path");
+    var path11 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -482,9 +482,9 @@ var require_parse = __commonJS({
       const commandFile = detectShebang(parsed);
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
-        parsed.command = path10.normalize(parsed.command);
+        parsed.command = path11.normalize(parsed.command);
         if (isBatchFile(parsed, commandFile)) {
-          parsed.command = escape2.batchCommand(commandFile ? path10.normalize(commandFile) : parsed.command);
+          parsed.command = escape2.batchCommand(commandFile ? path11.normalize(commandFile) : parsed.command);
           parsed.args = parsed.args.map((arg) => escape2.batchArgument(arg));
         } else {
           parsed.command = escape2.command(parsed.command);
@@ -852,8 +852,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path10, { windows } = {}) => {
-      const segs = path10.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path11, { windows } = {}) => {
+      const segs = path11.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -5986,7 +5986,7 @@ var require_modem = __commonJS({
     var querystring = __require("querystring");
     var http = require_http();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var url2 = __require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -6035,9 +6035,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path10.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs.readFileSync(path10.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs.readFileSync(path10.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path11.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs.readFileSync(path11.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs.readFileSync(path11.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -6047,7 +6047,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve) {
-        var userDockerSocket = path10.join(os.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path11.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err) {
           if (err) resolve("/var/run/docker.sock");
           else resolve(userDockerSocket);
@@ -6141,7 +6141,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs.createReadStream(path10.resolve(options.file));
+          data = fs.createReadStream(path11.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -6459,7 +6459,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports, module) {
     "use strict";
-    var path10 = __require("path");
+    var path11 = __require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module.exports = factory;
@@ -6468,22 +6468,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path10.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path11.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath(file2) {
-      return path10.normalize(file2).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path11.normalize(file2).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file2) {
-      if (path10.sep === "/") {
+      if (path11.sep === "/") {
         return file2;
       }
       return file2.replace(/\\/g, "/");
     }
     function fromSlash(file2) {
-      if (path10.sep === "/") {
+      if (path11.sep === "/") {
         return file2;
       }
-      return file2.replace(/\//g, path10.sep);
+      return file2.replace(/\//g, path11.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -6532,13 +6532,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path11) => this._filter(path11));
+        return make_array(paths).filter((path12) => this._filter(path12));
       }
       createFilter() {
-        return (path11) => this._filter(path11);
+        return (path12) => this._filter(path12);
       }
-      ignores(path11) {
-        return !this._filter(path11);
+      ignores(path12) {
+        return !this._filter(path12);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -6577,36 +6577,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path10.sep),
+          dirs: pattern.split(path11.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path11) {
-        if (!path11) {
+      _filter(path12) {
+        if (!path12) {
           return false;
         }
-        if (path11 in this._cache) {
-          return this._cache[path11];
+        if (path12 in this._cache) {
+          return this._cache[path12];
         }
-        return this._cache[path11] = this._test(path11);
+        return this._cache[path12] = this._test(path12);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file2) {
         file2 = fromSlash(file2);
-        const parentPath = cleanPath(path10.dirname(file2));
-        const parentPathDirs = parentPath.split(path10.sep);
+        const parentPath = cleanPath(path11.dirname(file2));
+        const parentPathDirs = parentPath.split(path11.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file2, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i2 = rule.dirs.filter((x) => x !== "**").length; i2 <= parentPathDirs.length; i2++) {
-                match = match || this._match(parentPathDirs.slice(0, i2).join(path10.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i2).join(path11.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path10.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path11.sep), rule);
             }
           }
           if (match) {
@@ -6625,13 +6625,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path10.sep === "\\" ? "\\\\" : path10.sep;
+        let escapedSlash = path11.sep === "\\" ? "\\\\" : path11.sep;
         for (let i2 = 0; i2 < rule.pattern.length; i2++) {
           const ch = rule.pattern[i2];
           if (ch === "*") {
             if (rule.pattern[i2 + 1] === "*") {
               i2++;
-              if (rule.pattern[i2 + 1] === path10.sep) {
+              if (rule.pattern[i2 + 1] === path11.sep) {
                 i2++;
               }
               if (rule.pattern[i2 + 1] === void 0) {
@@ -6647,7 +6647,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path10.sep === "\\") {
+            if (path11.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -6674,46 +6674,46 @@ var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports, module) {
     "use strict";
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var LCHOWN = fs.lchown ? "lchown" : "chown";
     var LCHOWNSYNC = fs.lchownSync ? "lchownSync" : "chownSync";
     var needEISDIRHandled = fs.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path11, uid, gid) => {
+    var lchownSync = (path12, uid, gid) => {
       try {
-        return fs[LCHOWNSYNC](path11, uid, gid);
+        return fs[LCHOWNSYNC](path12, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path11, uid, gid) => {
+    var chownSync = (path12, uid, gid) => {
       try {
-        return fs.chownSync(path11, uid, gid);
+        return fs.chownSync(path12, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path11, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path12, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs.chown(path11, uid, gid, cb);
+        fs.chown(path12, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path11, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path12, uid, gid) => {
       try {
-        return lchownSync(path11, uid, gid);
+        return lchownSync(path12, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path11, uid, gid);
+        chownSync(path12, uid, gid);
       }
-    } : (path11, uid, gid) => lchownSync(path11, uid, gid);
+    } : (path12, uid, gid) => lchownSync(path12, uid, gid);
     var nodeVersion = process.version;
-    var readdir = (path11, options, cb) => fs.readdir(path11, options, cb);
-    var readdirSync = (path11, options) => fs.readdirSync(path11, options);
+    var readdir2 = (path12, options, cb) => fs.readdir(path12, options, cb);
+    var readdirSync = (path12, options) => fs.readdirSync(path12, options);
     if (/^v4\./.test(nodeVersion))
-      readdir = (path11, options, cb) => fs.readdir(path11, cb);
+      readdir2 = (path12, options, cb) => fs.readdir(path12, cb);
     var chown = (cpath, uid, gid, cb) => {
       fs[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
@@ -6721,26 +6721,26 @@ var require_chownr = __commonJS({
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs.lstat(path10.resolve(p, child), (er, stats) => {
+        return fs.lstat(path11.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path10.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path11.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path10.resolve(p, child.name);
+          const cpath = path11.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path10.resolve(p, child.name);
+        const cpath = path11.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
     var chownr = (p, uid, gid, cb) => {
-      readdir(p, { withFileTypes: true }, (er, children) => {
+      readdir2(p, { withFileTypes: true }, (er, children) => {
         if (er) {
           if (er.code === "ENOENT")
             return cb();
@@ -6765,7 +6765,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs.lstatSync(path10.resolve(p, child));
+          const stats = fs.lstatSync(path11.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -6776,8 +6776,8 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path10.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path10.resolve(p, child.name), uid, gid);
+        chownrSync(path11.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path11.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
@@ -12849,7 +12849,7 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports, module) {
-    var path10 = __require("path");
+    var path11 = __require("path");
     var fs = __require("fs");
     var _0777 = parseInt("0777", 8);
     module.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
@@ -12868,7 +12868,7 @@ var require_mkdirp_classic = __commonJS({
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path10.resolve(p);
+      p = path11.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -12876,7 +12876,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path10.dirname(p), opts, function(er2, made2) {
+            mkdirP(path11.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -12903,14 +12903,14 @@ var require_mkdirp_classic = __commonJS({
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path10.resolve(p);
+      p = path11.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync(path10.dirname(p), opts, made);
+            made = sync(path11.dirname(p), opts, made);
             sync(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -12940,7 +12940,7 @@ var require_tar_fs = __commonJS({
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var os = __require("os");
     var win32 = os.platform() === "win32";
     var DOTDOT_LEADING = 1;
@@ -12956,12 +12956,12 @@ var require_tar_fs = __commonJS({
     var statAll = function(fs2, stat, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i2 = 0; i2 < queue.length; i2++) {
-        if (!inCwd(path10.resolve(cwd, queue[i2]), cwd)) throw new Error(queue[i2] + " is not a valid path");
+        if (!inCwd(path11.resolve(cwd, queue[i2]), cwd)) throw new Error(queue[i2] + " is not a valid path");
       }
       return function loop(callback) {
         if (!queue.length) return callback();
         var next = queue.shift();
-        var nextAbs = path10.join(cwd, next);
+        var nextAbs = path11.join(cwd, next);
         stat.call(fs2, nextAbs, function(err, stat2) {
           if (err) return callback(err);
           if (!stat2.isDirectory()) return callback(null, next, stat2);
@@ -12969,7 +12969,7 @@ var require_tar_fs = __commonJS({
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i3 = 0; i3 < files.length; i3++) {
-              if (!ignore(path10.join(cwd, next, files[i3]))) queue.push(path10.join(next, files[i3]));
+              if (!ignore(path11.join(cwd, next, files[i3]))) queue.push(path11.join(next, files[i3]));
             }
             callback(null, next, stat2);
           });
@@ -12980,7 +12980,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path10.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path11.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map2(header);
@@ -13010,7 +13010,7 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path10.join(cwd, filename), function(err, linkname) {
+        xfs.readlink(path11.join(cwd, filename), function(err, linkname) {
           if (err) return pack.destroy(err);
           header.linkname = normalize(linkname);
           pack.entry(header, onnextentry);
@@ -13051,7 +13051,7 @@ var require_tar_fs = __commonJS({
         }
         var entry = pack.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path10.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path11.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
           entry.destroy(err2);
         });
@@ -13133,7 +13133,7 @@ var require_tar_fs = __commonJS({
       extract.on("entry", function(header, stream, next) {
         header = map2(header) || header;
         header.name = normalize(header.name);
-        var name = path10.join(cwd, path10.join("/", header.name));
+        var name = path11.join(cwd, path11.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
@@ -13141,7 +13141,7 @@ var require_tar_fs = __commonJS({
         if (!validPath(header.name, DOTDOT_NONE)) {
           return next(new Error(JSON.stringify(header.name) + " is not a valid path"));
         }
-        var isRoot = path10.join(name, ".") === path10.join(cwd, ".");
+        var isRoot = path11.join(name, ".") === path11.join(cwd, ".");
         var stat = function(err) {
           if (err) return next(err);
           if (isRoot) return next();
@@ -13171,9 +13171,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_LEADING)) return next(new Error(name + " is not a valid symlink"));
-          var dst = path10.resolve(path10.dirname(name), header.linkname);
+          var dst = path11.resolve(path11.dirname(name), header.linkname);
           if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-          validateNotSymlink(xfs, dst, path10.resolve(cwd), function(err, valid) {
+          validateNotSymlink(xfs, dst, path11.resolve(cwd), function(err, valid) {
             if (err) return next(err);
             if (!valid) return next(new Error(name + " is not a valid symlink"));
             xfs.unlink(name, function() {
@@ -13184,7 +13184,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_NONE)) return next(new Error(name + " is not a valid hardlink"));
-          var srcpath = path10.join(cwd, path10.join("/", header.linkname));
+          var srcpath = path11.join(cwd, path11.join("/", header.linkname));
           xfs.realpath(srcpath, function(err, dst) {
             if (err || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
             xfs.unlink(name, function() {
@@ -13216,8 +13216,8 @@ var require_tar_fs = __commonJS({
             });
           }
         };
-        var dir = isRoot ? path10.join(cwd, ".") : path10.dirname(name);
-        validate2(xfs, dir, path10.join(cwd, "."), function(err, valid) {
+        var dir = isRoot ? path11.join(cwd, ".") : path11.dirname(name);
+        validate2(xfs, dir, path11.join(cwd, "."), function(err, valid) {
           if (err) return next(err);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           if (header.type === "directory") return ondirectory();
@@ -13249,16 +13249,16 @@ var require_tar_fs = __commonJS({
       if (name === root) return cb(null, true);
       fs2.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate2(fs2, path10.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate2(fs2, path11.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
     function validateNotSymlink(fs2, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path10.sep)) return cb(null, false);
+      if (!name.startsWith(root + path11.sep)) return cb(null, false);
       fs2.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs2, path10.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs2, path11.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -13289,8 +13289,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path10.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path10.sep);
+      cwd = path11.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path11.sep);
     }
   }
 });
@@ -13300,7 +13300,7 @@ var require_util = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports, module) {
     var DockerIgnore = require_ignore();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var tar = require_tar_fs();
     var zlib = __require("zlib");
     var arr = [];
@@ -13352,14 +13352,14 @@ var require_util = __commonJS({
     };
     module.exports.prepareBuildContext = function(file2, next) {
       if (file2 && file2.context) {
-        fs.readFile(path10.join(file2.context, ".dockerignore"), (err, data) => {
+        fs.readFile(path11.join(file2.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path11) => {
-              return !filterFn(path11);
+            ignoreFn = (path12) => {
+              return !filterFn(path12);
             };
           }
           const entries = file2.src.slice() || [];
@@ -16333,19 +16333,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path10) {
-      if (path10.startsWith("[")) {
-        const hostEnd = path10.indexOf("]");
+    function splitHostPort(path11) {
+      if (path11.startsWith("[")) {
+        const hostEnd = path11.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path10.substring(1, hostEnd);
+        const host = path11.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path10.length > hostEnd + 1) {
-          if (path10[hostEnd + 1] === ":") {
-            const portString = path10.substring(hostEnd + 2);
+        if (path11.length > hostEnd + 1) {
+          if (path11[hostEnd + 1] === ":") {
+            const portString = path11.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -16363,7 +16363,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath = path10.split(":");
+        const splitPath = path11.split(":");
         if (splitPath.length === 2) {
           if (NUMBER_REGEX.test(splitPath[1])) {
             return {
@@ -16375,7 +16375,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path10
+            host: path11
           };
         }
       }
@@ -19411,14 +19411,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports.InterceptingCall = InterceptingCall;
-    function getCall(channel, path10, options) {
+    function getCall(channel, path11, options) {
       var _a5, _b;
       const deadline = (_a5 = options.deadline) !== null && _a5 !== void 0 ? _a5 : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path10, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path11, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -19988,9 +19988,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial2(fn, path10, serialize2, deserialize) {
+    function partial2(fn, path11, serialize2, deserialize) {
       return function(...args) {
-        return fn.call(this, path10, serialize2, deserialize, ...args);
+        return fn.call(this, path11, serialize2, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -22941,15 +22941,15 @@ var require_fetch = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports) {
     "use strict";
-    var path10 = exports;
+    var path11 = exports;
     var isAbsolute = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path10.isAbsolute = function isAbsolute2(path11) {
-        return /^(?:\/|\w+:)/.test(path11);
+      path11.isAbsolute = function isAbsolute2(path12) {
+        return /^(?:\/|\w+:)/.test(path12);
       }
     );
     var normalize = (
@@ -22958,9 +22958,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path10.normalize = function normalize2(path11) {
-        path11 = path11.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path11.split("/"), absolute = isAbsolute(path11), prefix = "";
+      path11.normalize = function normalize2(path12) {
+        path12 = path12.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path12.split("/"), absolute = isAbsolute(path12), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i2 = 0; i2 < parts.length; ) {
@@ -22979,7 +22979,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path10.resolve = function resolve(originPath, includePath, alreadyNormalized) {
+    path11.resolve = function resolve(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
       if (isAbsolute(includePath))
@@ -23163,18 +23163,18 @@ var require_namespace = __commonJS({
       object2.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path10, json2) {
-      if (util.isString(path10))
-        path10 = path10.split(".");
-      else if (!Array.isArray(path10))
+    Namespace.prototype.define = function define2(path11, json2) {
+      if (util.isString(path11))
+        path11 = path11.split(".");
+      else if (!Array.isArray(path11))
         throw TypeError("illegal path");
-      if (path10 && path10.length && path10[0] === "")
+      if (path11 && path11.length && path11[0] === "")
         throw Error("path must be relative");
-      if (path10.length > util.recursionLimit)
+      if (path11.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path10.length > 0) {
-        var part = path10.shift();
+      while (path11.length > 0) {
+        var part = path11.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -23209,26 +23209,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path10, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path11, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path10) && path10.length) {
-        if (path10 === ".")
+      if (util.isString(path11) && path11.length) {
+        if (path11 === ".")
           return this.root;
-        path10 = path10.split(".");
-      } else if (!path10.length)
+        path11 = path11.split(".");
+      } else if (!path11.length)
         return this;
-      var flatPath = path10.join(".");
-      if (path10[0] === "")
-        return this.root.lookup(path10.slice(1), filterTypes);
+      var flatPath = path11.join(".");
+      if (path11[0] === "")
+        return this.root.lookup(path11.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path10, flatPath);
+      found = this._lookupImpl(path11, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -23236,7 +23236,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path10, flatPath);
+        found = current.parent._lookupImpl(path11, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -23244,22 +23244,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path10, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path11, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path10[0]);
+      var found = this.get(path11[0]);
       var exact = null;
       if (found) {
-        if (path10.length === 1) {
+        if (path11.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path10 = path10.slice(1);
-          exact = found._lookupImpl(path10, path10.join("."));
+          path11 = path11.slice(1);
+          exact = found._lookupImpl(path11, path11.join("."));
         }
       } else {
         for (var i2 = 0; i2 < this.nestedArray.length; ++i2)
-          if (this._nestedArray[i2] instanceof Namespace && (found = this._nestedArray[i2]._lookupImpl(path10, flatPath))) {
+          if (this._nestedArray[i2] instanceof Namespace && (found = this._nestedArray[i2]._lookupImpl(path11, flatPath))) {
             exact = found;
             break;
           }
@@ -23267,28 +23267,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path10) {
-      var found = this.lookup(path10, [Type]);
+    Namespace.prototype.lookupType = function lookupType(path11) {
+      var found = this.lookup(path11, [Type]);
       if (!found)
-        throw Error("no such type: " + path10);
+        throw Error("no such type: " + path11);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path10) {
-      var found = this.lookup(path10, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path11) {
+      var found = this.lookup(path11, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path10 + "' in " + this);
+        throw Error("no such Enum '" + path11 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path10) {
-      var found = this.lookup(path10, [Type, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path11) {
+      var found = this.lookup(path11, [Type, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path10 + "' in " + this);
+        throw Error("no such Type or Enum '" + path11 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path10) {
-      var found = this.lookup(path10, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path11) {
+      var found = this.lookup(path11, [Service]);
       if (!found)
-        throw Error("no such Service '" + path10 + "' in " + this);
+        throw Error("no such Service '" + path11 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -24705,13 +24705,13 @@ var require_util2 = __commonJS({
       Object.defineProperty(object2, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path10, value, ifNotSet) {
-      function setProp(dst2, path11, value2) {
-        var part = path11.shift();
+    util.setProperty = function setProperty(dst, path11, value, ifNotSet) {
+      function setProp(dst2, path12, value2) {
+        var part = path12.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path11.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path11, value2);
+        if (path12.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path12, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -24724,12 +24724,12 @@ var require_util2 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path10)
+      if (!path11)
         throw TypeError("path must be specified");
-      path10 = path10.split(".");
-      if (path10.length > util.recursionLimit)
+      path11 = path11.split(".");
+      if (path11.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path10, value);
+      return setProp(dst, path11, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -25275,12 +25275,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path10 = [this.name], ptr = this.parent;
+          var path11 = [this.name], ptr = this.parent;
           while (ptr) {
-            path10.unshift(ptr.name);
+            path11.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path10.join(".");
+          return path11.join(".");
         }
       }
     });
@@ -29318,16 +29318,16 @@ var require_util3 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path10.isAbsolute(target)) {
+        if (path11.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path10.join(directory, target);
+          const fullPath = path11.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -34940,9 +34940,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path10, call, metadata, request) {
+      constructor(path11, call, metadata, request) {
         super();
-        this.path = path10;
+        this.path = path11;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -34972,9 +34972,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path10, call, metadata) {
+      constructor(path11, call, metadata) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path11;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -35006,9 +35006,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path10, call, metadata, request) {
+      constructor(path11, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path11;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -35062,9 +35062,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path10, call, metadata) {
+      constructor(path11, call, metadata) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path11;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -37365,11 +37365,11 @@ var require_server = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path10) {
-          serverCallTrace("Received call to method " + path10 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path10);
+        _retrieveHandler(path11) {
+          serverCallTrace("Received call to method " + path11 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path11);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path10 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path11 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -37393,10 +37393,10 @@ var require_server = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path10 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path10);
+          const path11 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path11);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path10), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path11), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -37446,10 +37446,10 @@ var require_server = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path10 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path10);
+          const path11 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path11);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path10), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path11), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -38757,13 +38757,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path10;
+        let path11;
         if (target.authority === "") {
-          path10 = "/" + target.path;
+          path11 = "/" + target.path;
         } else {
-          path10 = target.path;
+          path11 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path10 }] }];
+        this.endpoints = [{ addresses: [{ path: path11 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -38823,12 +38823,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path10 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path10);
+        for (const path11 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path11);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path10}`,
+              details: `Failed to parse ${target.scheme} address ${path11}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -38836,7 +38836,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path10}`,
+              details: `Failed to parse ${target.scheme} address ${path11}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -40192,16 +40192,16 @@ var require_util4 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path11 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path10.isAbsolute(target)) {
+        if (path11.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path10.join(directory, target);
+          const fullPath = path11.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -40448,7 +40448,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports, module) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path10 = __require("path");
+    var path11 = __require("path");
     var crypto2 = __require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto2.randomUUID();
@@ -40475,7 +40475,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path10.resolve(__bundleDirname, "proto", "auth.proto")
+          path11.resolve(__bundleDirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -40505,7 +40505,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports, module) {
     var protobuf = require_protobufjs();
-    var path10 = __require("path");
+    var path11 = __require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -40515,7 +40515,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path10.resolve(__bundleDirname, "proto", "buildkit_status.proto")
+        path11.resolve(__bundleDirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -42121,7 +42121,7 @@ var require_docker = __commonJS({
 
 // src/cli.ts
 import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync3 } from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 import { parseArgs } from "node:util";
 import { randomUUID } from "node:crypto";
 
@@ -42165,8 +42165,8 @@ var AuditLog = class _AuditLog {
   #seq = 0;
   #head = GENESIS_HASH;
   #tally = emptyTally();
-  constructor(path10, redactor, clock) {
-    this.#path = path10;
+  constructor(path11, redactor, clock) {
+    this.#path = path11;
     this.#redactor = redactor;
     this.#clock = clock;
   }
@@ -46907,13 +46907,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path10, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path10 === "string" ? path10 : path10.toString();
+  for (const { path: path11, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path11 === "string" ? path11 : path11.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync2(path10, serializedResult);
+      appendFileSync2(path11, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync2(path10, serializedResult);
+      writeFileSync2(path11, serializedResult);
     }
   }
 };
@@ -49624,13 +49624,13 @@ function parseNumstat(output2) {
     const match = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(tokens[i2] ?? "");
     if (!match) continue;
     const [, added = "-", deleted = "-", inlinePath = ""] = match;
-    let path10 = inlinePath;
+    let path11 = inlinePath;
     if (inlinePath === "") {
-      path10 = tokens[i2 + 2] ?? "";
+      path11 = tokens[i2 + 2] ?? "";
       i2 += 2;
     }
     const isBinary = added === "-" && deleted === "-";
-    counts.set(path10, {
+    counts.set(path11, {
       additions: isBinary ? 0 : Number(added),
       deletions: isBinary ? 0 : Number(deleted),
       isBinary
@@ -49773,7 +49773,7 @@ function vetFile(file2, policy, protection) {
 function outsideReason(file2, workingDirectory) {
   if (workingDirectory === ".") return void 0;
   const prefix = `${workingDirectory}/`;
-  const outside = touchedPaths(file2).find((path10) => !path10.startsWith(prefix));
+  const outside = touchedPaths(file2).find((path11) => !path11.startsWith(prefix));
   if (outside === void 0) return void 0;
   return {
     rule: "outside-working-directory",
@@ -49782,27 +49782,27 @@ function outsideReason(file2, workingDirectory) {
   };
 }
 function protectedPathReason(file2, protection) {
-  for (const path10 of touchedPaths(file2)) {
-    const why = protection.find(path10);
+  for (const path11 of touchedPaths(file2)) {
+    const why = protection.find(path11);
     if (why !== void 0) {
       return {
         rule: "protected-path",
-        path: path10,
-        message: `${showPath(path10)} ${why}; the change ${describeTouch(file2)}.`
+        path: path11,
+        message: `${showPath(path11)} ${why}; the change ${describeTouch(file2)}.`
       };
     }
   }
   return void 0;
 }
 function submoduleReason(file2) {
-  const config2 = touchedPaths(file2).find((path11) => path11.split("/").at(-1) === ".gitmodules");
-  const path10 = file2.isSubmodule ? file2.path : config2;
-  if (path10 === void 0) return void 0;
+  const config2 = touchedPaths(file2).find((path12) => path12.split("/").at(-1) === ".gitmodules");
+  const path11 = file2.isSubmodule ? file2.path : config2;
+  if (path11 === void 0) return void 0;
   const what = file2.isSubmodule ? "a submodule pointer (gitlink)" : "the submodule configuration";
   return {
     rule: "submodule",
-    path: path10,
-    message: `${showPath(path10)} is ${what}; the change ${describeTouch(file2)}, and submodule changes are never published.`
+    path: path11,
+    message: `${showPath(path11)} is ${what}; the change ${describeTouch(file2)}, and submodule changes are never published.`
   };
 }
 function symlinkReason(file2) {
@@ -49865,13 +49865,13 @@ function compileProtection(globs) {
     base: import_picomatch2.default.scan(glob, GLOB_OPTIONS).base
   }));
   return {
-    find(path10) {
-      const candidates2 = selfAndAncestors(path10);
+    find(path11) {
+      const candidates2 = selfAndAncestors(path11);
       for (const { glob, matches, base } of guards) {
         if (candidates2.some((candidate) => matches(candidate))) {
           return `is a protected path ('${glob}' in protected-paths)`;
         }
-        if (base !== "" && (base === path10 || base.startsWith(`${path10}/`))) {
+        if (base !== "" && (base === path11 || base.startsWith(`${path11}/`))) {
           return `stands where the protected '${glob}' (protected-paths) lives`;
         }
       }
@@ -49879,12 +49879,12 @@ function compileProtection(globs) {
     }
   };
 }
-function selfAndAncestors(path10) {
-  const parts = path10.split("/");
+function selfAndAncestors(path11) {
+  const parts = path11.split("/");
   return parts.map((_, index) => parts.slice(0, index + 1).join("/"));
 }
-function showPath(path10) {
-  return /[\u0000-\u001f\u007f]/.test(path10) ? JSON.stringify(path10) : path10;
+function showPath(path11) {
+  return /[\u0000-\u001f\u007f]/.test(path11) ? JSON.stringify(path11) : path11;
 }
 function quoteTarget(target) {
   const flat = JSON.stringify(target);
@@ -50749,10 +50749,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema8) {
   return mergeDefs(schema8._zod.def);
 }
-function getElementAtPath(obj, path10) {
-  if (!path10)
+function getElementAtPath(obj, path11) {
+  if (!path11)
     return obj;
-  return path10.reduce((acc, key) => acc?.[key], obj);
+  return path11.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -51092,11 +51092,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path10, issues) {
+function prefixIssues(path11, issues) {
   return issues.map((iss) => {
     var _a5;
     (_a5 = iss).path ?? (_a5.path = []);
-    iss.path.unshift(path10);
+    iss.path.unshift(path11);
     return iss;
   });
 }
@@ -51558,16 +51558,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path10 = []) => {
+  const processError = (error63, path11 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path10, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -51606,17 +51606,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path10 = []) => {
+  const processError = (error63, path11 = []) => {
     var _a5;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path10, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -51655,8 +51655,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path10 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path10) {
+  const path11 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path11) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -68794,13 +68794,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path10 = ref.slice(1).split("/").filter(Boolean);
-  if (path10.length === 0) {
+  const path11 = ref.slice(1).split("/").filter(Boolean);
+  if (path11.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path10[0] === defsKey) {
-    const key = path10[1] === void 0 ? void 0 : decodeJSONPointerSegment(path10[1]);
+  if (path11[0] === defsKey) {
+    const key = path11[1] === void 0 ? void 0 : decodeJSONPointerSegment(path11[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -69936,6 +69936,46 @@ function publishedSummary(result) {
 ${result.summary}`.trim();
 }
 
+// src/changes/nested-git.ts
+import { readdir } from "node:fs/promises";
+import path7 from "node:path";
+async function findNestedGitEntries(repoRoot) {
+  const found = [];
+  const pending = [""];
+  while (pending.length > 0) {
+    const relative = pending.pop();
+    let entries;
+    try {
+      entries = await readdir(path7.join(repoRoot, relative), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (entry.name === ".git") {
+        if (relative !== "") found.push(child);
+      } else if (entry.isDirectory()) {
+        pending.push(child);
+      }
+    }
+  }
+  return found.sort();
+}
+function nestedRepositoryReasons(paths) {
+  return paths.map((entry) => ({
+    rule: "nested-repository",
+    path: entry,
+    message: `${JSON.stringify(entry)} makes its folder a nested git repository; git would follow it on the runner, so the change was not captured.`
+  }));
+}
+async function tryRefuseNestedRepositories(repoRoot, audit) {
+  const paths = await findNestedGitEntries(repoRoot);
+  if (paths.length === 0) return void 0;
+  const reasons = nestedRepositoryReasons(paths);
+  audit.record("changes.refused", { reasons });
+  return describeRefusal(reasons);
+}
+
 // src/changes/uncommitted.ts
 async function listUncommittedPaths(repoDir) {
   const git = await createGit(repoDir);
@@ -69995,7 +70035,7 @@ function registerCleanup(cleanup) {
 // src/workspace/prepare.ts
 import { copyFileSync, lstatSync, mkdtempSync, statSync as statSync2 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import path7 from "node:path";
+import path8 from "node:path";
 
 // src/sandbox/profile.ts
 var WORKSPACE_MOUNT = "/workspace";
@@ -70145,7 +70185,7 @@ async function scrubGitConfig(file2) {
 
 // src/workspace/prepare.ts
 function requireGitDirectory(repoRoot) {
-  const gitDir = path7.join(repoRoot, ".git");
+  const gitDir = path8.join(repoRoot, ".git");
   let isDirectory = false;
   try {
     isDirectory = lstatSync(gitDir).isDirectory();
@@ -70164,7 +70204,7 @@ function requireGitDirectory(repoRoot) {
   return gitDir;
 }
 function requireFolder(repoRoot, workingDirectory) {
-  const folder = path7.join(repoRoot, workingDirectory);
+  const folder = path8.join(repoRoot, workingDirectory);
   if (!statSync2(folder, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UserError(
       `working-directory '${workingDirectory}' is not a folder in the repository.`,
@@ -70184,17 +70224,17 @@ async function lendToSandboxUser(root, original) {
   return { sandboxUser, restore: () => chownTree(root, original) };
 }
 async function prepareWorkspace(repoRoot, workingDirectory, scratchDir = tmpdir3()) {
-  const root = path7.resolve(repoRoot);
+  const root = path8.resolve(repoRoot);
   const gitDir = requireGitDirectory(root);
   requireFolder(root, workingDirectory);
   const { uid, gid } = statSync2(root);
-  const scrubbedConfig = path7.join(mkdtempSync(path7.join(scratchDir, "agent-git-")), "config");
-  copyFileSync(path7.join(gitDir, "config"), scrubbedConfig);
+  const scrubbedConfig = path8.join(mkdtempSync(path8.join(scratchDir, "agent-git-")), "config");
+  copyFileSync(path8.join(gitDir, "config"), scrubbedConfig);
   const scrubbedKeys = await scrubGitConfig(scrubbedConfig);
   const lent = uid === 0 ? await lendToSandboxUser(root, { uid, gid }) : void 0;
   return {
     repoRoot: root,
-    containerWorkdir: path7.posix.join(WORKSPACE_MOUNT, workingDirectory),
+    containerWorkdir: path8.posix.join(WORKSPACE_MOUNT, workingDirectory),
     owner: lent?.sandboxUser ?? { uid, gid },
     originalOwner: { uid, gid },
     restoreOwnership: lent?.restore ?? (async () => void 0),
@@ -72415,12 +72455,12 @@ function encodeURIPath(str2) {
   return str2.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 var EMPTY = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.create(null));
-var createPathTagFunction = (pathEncoder = encodeURIPath) => function path10(statics, ...params) {
+var createPathTagFunction = (pathEncoder = encodeURIPath) => function path11(statics, ...params) {
   if (statics.length === 1)
     return statics[0];
   let postPath = false;
   const invalidSegments = [];
-  const path11 = statics.reduce((previousValue, currentValue, index) => {
+  const path12 = statics.reduce((previousValue, currentValue, index) => {
     if (/[?#]/.test(currentValue)) {
       postPath = true;
     }
@@ -72437,7 +72477,7 @@ var createPathTagFunction = (pathEncoder = encodeURIPath) => function path10(sta
     }
     return previousValue + currentValue + (index === params.length ? "" : encoded);
   }, "");
-  const pathOnly = path11.split(/[?#]/, 1)[0];
+  const pathOnly = path12.split(/[?#]/, 1)[0];
   const invalidSegmentPattern = /(?<=^|\/)(?:\.|%2e){1,2}(?=\/|$)/gi;
   let match;
   while ((match = invalidSegmentPattern.exec(pathOnly)) !== null) {
@@ -72458,12 +72498,12 @@ var createPathTagFunction = (pathEncoder = encodeURIPath) => function path10(sta
     }, "");
     throw new OpenAIError(`Path parameters result in path with invalid segments:
 ${invalidSegments.map((e) => e.error).join("\n")}
-${path11}
+${path12}
 ${underline2}`);
   }
-  return path11;
+  return path12;
 };
-var path8 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+var path9 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
 
 // node_modules/openai/resources/chat/completions/messages.mjs
 var Messages = class extends APIResource {
@@ -72482,7 +72522,7 @@ var Messages = class extends APIResource {
    * ```
    */
   list(completionID, query = {}, options) {
-    return this._client.getAPIList(path8`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -74158,7 +74198,7 @@ var Completions = class extends APIResource {
    * ```
    */
   retrieve(completionID, options) {
-    return this._client.get(path8`/chat/completions/${completionID}`, {
+    return this._client.get(path9`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -74177,7 +74217,7 @@ var Completions = class extends APIResource {
    * ```
    */
   update(completionID, body, options) {
-    return this._client.post(path8`/chat/completions/${completionID}`, {
+    return this._client.post(path9`/chat/completions/${completionID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -74213,7 +74253,7 @@ var Completions = class extends APIResource {
    * ```
    */
   delete(completionID, options) {
-    return this._client.delete(path8`/chat/completions/${completionID}`, {
+    return this._client.delete(path9`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -74284,7 +74324,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   retrieve(keyID, options) {
-    return this._client.get(path8`/organization/admin_api_keys/${keyID}`, {
+    return this._client.get(path9`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74319,7 +74359,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   delete(keyID, options) {
-    return this._client.delete(path8`/organization/admin_api_keys/${keyID}`, {
+    return this._client.delete(path9`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74385,7 +74425,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   retrieve(certificateID, query = {}, options) {
-    return this._client.get(path8`/organization/certificates/${certificateID}`, {
+    return this._client.get(path9`/organization/certificates/${certificateID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74403,7 +74443,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   update(certificateID, body, options) {
-    return this._client.post(path8`/organization/certificates/${certificateID}`, {
+    return this._client.post(path9`/organization/certificates/${certificateID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74437,7 +74477,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   delete(certificateID, options) {
-    return this._client.delete(path8`/organization/certificates/${certificateID}`, {
+    return this._client.delete(path9`/organization/certificates/${certificateID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74556,7 +74596,7 @@ var Invites = class extends APIResource {
    * ```
    */
   retrieve(inviteID, options) {
-    return this._client.get(path8`/organization/invites/${inviteID}`, {
+    return this._client.get(path9`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74591,7 +74631,7 @@ var Invites = class extends APIResource {
    * ```
    */
   delete(inviteID, options) {
-    return this._client.delete(path8`/organization/invites/${inviteID}`, {
+    return this._client.delete(path9`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74629,7 +74669,7 @@ var Roles = class extends APIResource {
    * ```
    */
   retrieve(roleID, options) {
-    return this._client.get(path8`/organization/roles/${roleID}`, {
+    return this._client.get(path9`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74645,7 +74685,7 @@ var Roles = class extends APIResource {
    * ```
    */
   update(roleID, body, options) {
-    return this._client.post(path8`/organization/roles/${roleID}`, {
+    return this._client.post(path9`/organization/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74680,7 +74720,7 @@ var Roles = class extends APIResource {
    * ```
    */
   delete(roleID, options) {
-    return this._client.delete(path8`/organization/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74725,7 +74765,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   retrieve(alertID, options) {
-    return this._client.get(path8`/organization/spend_alerts/${alertID}`, {
+    return this._client.get(path9`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -74751,7 +74791,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   update(alertID, body, options) {
-    return this._client.post(path8`/organization/spend_alerts/${alertID}`, {
+    return this._client.post(path9`/organization/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -74783,7 +74823,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   delete(alertID, options) {
-    return this._client.delete(path8`/organization/spend_alerts/${alertID}`, {
+    return this._client.delete(path9`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75061,7 +75101,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path8`/organization/groups/${groupID}/roles`, {
+    return this._client.post(path9`/organization/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75081,7 +75121,7 @@ var Roles2 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { group_id } = params;
-    return this._client.get(path8`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path9`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75100,7 +75140,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a group within the organization.
@@ -75116,7 +75156,7 @@ var Roles2 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path8`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75138,7 +75178,7 @@ var Users = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path8`/organization/groups/${groupID}/users`, {
+    return this._client.post(path9`/organization/groups/${groupID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75158,7 +75198,7 @@ var Users = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { group_id } = params;
-    return this._client.get(path8`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.get(path9`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75177,7 +75217,7 @@ var Users = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Removes a user from a group.
@@ -75193,7 +75233,7 @@ var Users = class extends APIResource {
    */
   delete(userID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path8`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.delete(path9`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75236,7 +75276,7 @@ var Groups = class extends APIResource {
    * ```
    */
   retrieve(groupID, options) {
-    return this._client.get(path8`/organization/groups/${groupID}`, {
+    return this._client.get(path9`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75253,7 +75293,7 @@ var Groups = class extends APIResource {
    * ```
    */
   update(groupID, body, options) {
-    return this._client.post(path8`/organization/groups/${groupID}`, {
+    return this._client.post(path9`/organization/groups/${groupID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75288,7 +75328,7 @@ var Groups = class extends APIResource {
    * ```
    */
   delete(groupID, options) {
-    return this._client.delete(path8`/organization/groups/${groupID}`, {
+    return this._client.delete(path9`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75313,7 +75353,7 @@ var APIKeys = class extends APIResource {
    */
   retrieve(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.get(path8`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75332,7 +75372,7 @@ var APIKeys = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes an API key from the project.
@@ -75351,7 +75391,7 @@ var APIKeys = class extends APIResource {
    */
   delete(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75374,7 +75414,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Activate certificates at the project level.
@@ -75393,7 +75433,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   activate(projectID, body, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deactivate certificates at the project level. You can atomically and
@@ -75411,7 +75451,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   deactivate(projectID, body, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -75429,7 +75469,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path8`/organization/projects/${projectID}/data_retention`, {
+    return this._client.get(path9`/organization/projects/${projectID}/data_retention`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75447,7 +75487,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/data_retention`, {
+    return this._client.post(path9`/organization/projects/${projectID}/data_retention`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75469,7 +75509,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path8`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.get(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75486,7 +75526,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.post(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75508,7 +75548,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path8`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.get(path9`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75526,7 +75566,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.post(path9`/organization/projects/${projectID}/model_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75544,7 +75584,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path8`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.delete(path9`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75567,7 +75607,7 @@ var RateLimits = class extends APIResource {
    * ```
    */
   listRateLimits(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Updates a project rate limit.
@@ -75583,7 +75623,7 @@ var RateLimits = class extends APIResource {
    */
   updateRateLimit(rateLimitID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75606,7 +75646,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path8`/projects/${projectID}/roles`, {
+    return this._client.post(path9`/projects/${projectID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75626,7 +75666,7 @@ var Roles3 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id } = params;
-    return this._client.get(path8`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75645,7 +75685,7 @@ var Roles3 = class extends APIResource {
    */
   update(roleID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.post(path9`/projects/${project_id}/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75665,7 +75705,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/projects/${projectID}/roles`, NextCursorPage, {
+    return this._client.getAPIList(path9`/projects/${projectID}/roles`, NextCursorPage, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75685,7 +75725,7 @@ var Roles3 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75715,7 +75755,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/spend_alerts`, {
+    return this._client.post(path9`/organization/projects/${projectID}/spend_alerts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75735,7 +75775,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   retrieve(alertID, params, options) {
     const { project_id } = params;
-    return this._client.get(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75763,7 +75803,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   update(alertID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75783,7 +75823,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a project spend alert.
@@ -75799,7 +75839,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   delete(alertID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75820,7 +75860,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path8`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.get(path9`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75842,7 +75882,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.post(path9`/organization/projects/${projectID}/spend_limit`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75860,7 +75900,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path8`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.delete(path9`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75883,7 +75923,7 @@ var Roles4 = class extends APIResource {
    */
   create(groupID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/projects/${project_id}/groups/${groupID}/roles`, {
+    return this._client.post(path9`/projects/${project_id}/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75903,7 +75943,7 @@ var Roles4 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.get(path8`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75924,7 +75964,7 @@ var Roles4 = class extends APIResource {
    */
   list(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path8`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a group within a project.
@@ -75940,7 +75980,7 @@ var Roles4 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.delete(path8`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -75966,7 +76006,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/groups`, {
+    return this._client.post(path9`/organization/projects/${projectID}/groups`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -75986,7 +76026,7 @@ var Groups2 = class extends APIResource {
    */
   retrieve(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.get(path8`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/groups/${groupID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76006,7 +76046,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Revokes a group's access to a project.
@@ -76022,7 +76062,7 @@ var Groups2 = class extends APIResource {
    */
   delete(groupID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76046,7 +76086,7 @@ var APIKeys2 = class extends APIResource {
    */
   create(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -76070,7 +76110,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/service_accounts`, {
+    return this._client.post(path9`/organization/projects/${projectID}/service_accounts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76090,7 +76130,7 @@ var ServiceAccounts = class extends APIResource {
    */
   retrieve(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.get(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76109,7 +76149,7 @@ var ServiceAccounts = class extends APIResource {
    */
   update(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Returns a list of service accounts in the project.
@@ -76125,7 +76165,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a service account from the project.
@@ -76144,7 +76184,7 @@ var ServiceAccounts = class extends APIResource {
    */
   delete(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 ServiceAccounts.APIKeys = APIKeys2;
@@ -76165,7 +76205,7 @@ var Roles5 = class extends APIResource {
    */
   create(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/projects/${project_id}/users/${userID}/roles`, {
+    return this._client.post(path9`/projects/${project_id}/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76185,7 +76225,7 @@ var Roles5 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.get(path8`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76206,7 +76246,7 @@ var Roles5 = class extends APIResource {
    */
   list(userID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path8`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a user within a project.
@@ -76222,7 +76262,7 @@ var Roles5 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.delete(path8`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76249,7 +76289,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/users`, {
+    return this._client.post(path9`/organization/projects/${projectID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76269,7 +76309,7 @@ var Users2 = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { project_id } = params;
-    return this._client.get(path8`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76288,7 +76328,7 @@ var Users2 = class extends APIResource {
    */
   update(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path8`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76308,7 +76348,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a user from the project.
@@ -76327,7 +76367,7 @@ var Users2 = class extends APIResource {
    */
   delete(userID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path8`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76383,7 +76423,7 @@ var Projects = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path8`/organization/projects/${projectID}`, {
+    return this._client.get(path9`/organization/projects/${projectID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76400,7 +76440,7 @@ var Projects = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path8`/organization/projects/${projectID}`, {
+    return this._client.post(path9`/organization/projects/${projectID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76437,7 +76477,7 @@ var Projects = class extends APIResource {
    * ```
    */
   archive(projectID, options) {
-    return this._client.post(path8`/organization/projects/${projectID}/archive`, {
+    return this._client.post(path9`/organization/projects/${projectID}/archive`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76471,7 +76511,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   create(userID, body, options) {
-    return this._client.post(path8`/organization/users/${userID}/roles`, {
+    return this._client.post(path9`/organization/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76491,7 +76531,7 @@ var Roles6 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { user_id } = params;
-    return this._client.get(path8`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path9`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76510,7 +76550,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   list(userID, query = {}, options) {
-    return this._client.getAPIList(path8`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a user within the organization.
@@ -76526,7 +76566,7 @@ var Roles6 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { user_id } = params;
-    return this._client.delete(path8`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76549,7 +76589,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   retrieve(userID, options) {
-    return this._client.get(path8`/organization/users/${userID}`, {
+    return this._client.get(path9`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76564,7 +76604,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   update(userID, body, options) {
-    return this._client.post(path8`/organization/users/${userID}`, {
+    return this._client.post(path9`/organization/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -76599,7 +76639,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   delete(userID, options) {
-    return this._client.delete(path8`/organization/users/${userID}`, {
+    return this._client.delete(path9`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -76722,7 +76762,7 @@ var Batches = class extends APIResource {
    * Retrieves a batch.
    */
   retrieve(batchID, options) {
-    return this._client.get(path8`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List your organization's batches.
@@ -76740,7 +76780,7 @@ var Batches = class extends APIResource {
    * (if any) available in the output file.
    */
   cancel(batchID, options) {
-    return this._client.post(path8`/batches/${batchID}/cancel`, {
+    return this._client.post(path9`/batches/${batchID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -76768,7 +76808,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   retrieve(assistantID, options) {
-    return this._client.get(path8`/assistants/${assistantID}`, {
+    return this._client.get(path9`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76780,7 +76820,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   update(assistantID, body, options) {
-    return this._client.post(path8`/assistants/${assistantID}`, {
+    return this._client.post(path9`/assistants/${assistantID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -76806,7 +76846,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   delete(assistantID, options) {
-    return this._client.delete(path8`/assistants/${assistantID}`, {
+    return this._client.delete(path9`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76913,7 +76953,7 @@ var Sessions2 = class extends APIResource {
    * ```
    */
   cancel(sessionID, options) {
-    return this._client.post(path8`/chatkit/sessions/${sessionID}/cancel`, {
+    return this._client.post(path9`/chatkit/sessions/${sessionID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76933,7 +76973,7 @@ var Threads = class extends APIResource {
    * ```
    */
   retrieve(threadID, options) {
-    return this._client.get(path8`/chatkit/threads/${threadID}`, {
+    return this._client.get(path9`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76969,7 +77009,7 @@ var Threads = class extends APIResource {
    * ```
    */
   delete(threadID, options) {
-    return this._client.delete(path8`/chatkit/threads/${threadID}`, {
+    return this._client.delete(path9`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -76989,7 +77029,7 @@ var Threads = class extends APIResource {
    * ```
    */
   listItems(threadID, query = {}, options) {
-    return this._client.getAPIList(path8`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
+    return this._client.getAPIList(path9`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
@@ -77026,7 +77066,7 @@ var InputItems = class extends APIResource {
    */
   list(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.getAPIList(path8`/responses/${responseID}/input_items?beta=true`, CursorPage, {
+    return this._client.getAPIList(path9`/responses/${responseID}/input_items?beta=true`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([
@@ -77088,7 +77128,7 @@ var Responses = class extends APIResource {
   }
   retrieve(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.get(path8`/responses/${responseID}?beta=true`, {
+    return this._client.get(path9`/responses/${responseID}?beta=true`, {
       query,
       ...options,
       headers: buildHeaders([
@@ -77111,7 +77151,7 @@ var Responses = class extends APIResource {
    */
   delete(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.delete(path8`/responses/${responseID}?beta=true`, {
+    return this._client.delete(path9`/responses/${responseID}?beta=true`, {
       ...options,
       headers: buildHeaders([
         { Accept: "*/*", ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -77134,7 +77174,7 @@ var Responses = class extends APIResource {
    */
   cancel(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.post(path8`/responses/${responseID}/cancel?beta=true`, {
+    return this._client.post(path9`/responses/${responseID}/cancel?beta=true`, {
       ...options,
       headers: buildHeaders([
         { ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -77183,7 +77223,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   create(threadID, body, options) {
-    return this._client.post(path8`/threads/${threadID}/messages`, {
+    return this._client.post(path9`/threads/${threadID}/messages`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77197,7 +77237,7 @@ var Messages2 = class extends APIResource {
    */
   retrieve(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path8`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.get(path9`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77210,7 +77250,7 @@ var Messages2 = class extends APIResource {
    */
   update(messageID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path8`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.post(path9`/threads/${thread_id}/messages/${messageID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77223,7 +77263,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path8`/threads/${threadID}/messages`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${threadID}/messages`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77237,7 +77277,7 @@ var Messages2 = class extends APIResource {
    */
   delete(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.delete(path8`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.delete(path9`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77254,7 +77294,7 @@ var Steps = class extends APIResource {
    */
   retrieve(stepID, params, options) {
     const { thread_id, run_id, ...query } = params;
-    return this._client.get(path8`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
+    return this._client.get(path9`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77268,7 +77308,7 @@ var Steps = class extends APIResource {
    */
   list(runID, params, options) {
     const { thread_id, ...query } = params;
-    return this._client.getAPIList(path8`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77832,7 +77872,7 @@ var Runs = class extends APIResource {
   }
   create(threadID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path8`/threads/${threadID}/runs`, {
+    return this._client.post(path9`/threads/${threadID}/runs`, {
       query: { include },
       body,
       ...options,
@@ -77849,7 +77889,7 @@ var Runs = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path8`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.get(path9`/threads/${thread_id}/runs/${runID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77862,7 +77902,7 @@ var Runs = class extends APIResource {
    */
   update(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path8`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77875,7 +77915,7 @@ var Runs = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path8`/threads/${threadID}/runs`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${threadID}/runs`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -77889,7 +77929,7 @@ var Runs = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { thread_id } = params;
-    return this._client.post(path8`/threads/${thread_id}/runs/${runID}/cancel`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -77968,7 +78008,7 @@ var Runs = class extends APIResource {
   }
   submitToolOutputs(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path8`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -78023,7 +78063,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   retrieve(threadID, options) {
-    return this._client.get(path8`/threads/${threadID}`, {
+    return this._client.get(path9`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -78035,7 +78075,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   update(threadID, body, options) {
-    return this._client.post(path8`/threads/${threadID}`, {
+    return this._client.post(path9`/threads/${threadID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -78048,7 +78088,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   delete(threadID, options) {
-    return this._client.delete(path8`/threads/${threadID}`, {
+    return this._client.delete(path9`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -78119,7 +78159,7 @@ var Content = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path8`/containers/${container_id}/files/${fileID}/content`, {
+    return this._client.get(path9`/containers/${container_id}/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -78141,14 +78181,14 @@ var Files = class extends APIResource {
    * a JSON request with a file ID.
    */
   create(containerID, body, options) {
-    return this._client.post(path8`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Retrieve Container File
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path8`/containers/${container_id}/files/${fileID}`, {
+    return this._client.get(path9`/containers/${container_id}/files/${fileID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78157,7 +78197,7 @@ var Files = class extends APIResource {
    * List Container files
    */
   list(containerID, query = {}, options) {
-    return this._client.getAPIList(path8`/containers/${containerID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/containers/${containerID}/files`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -78168,7 +78208,7 @@ var Files = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { container_id } = params;
-    return this._client.delete(path8`/containers/${container_id}/files/${fileID}`, {
+    return this._client.delete(path9`/containers/${container_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -78193,7 +78233,7 @@ var Containers = class extends APIResource {
    * Retrieve Container
    */
   retrieve(containerID, options) {
-    return this._client.get(path8`/containers/${containerID}`, {
+    return this._client.get(path9`/containers/${containerID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78212,7 +78252,7 @@ var Containers = class extends APIResource {
    * Delete Container
    */
   delete(containerID, options) {
-    return this._client.delete(path8`/containers/${containerID}`, {
+    return this._client.delete(path9`/containers/${containerID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -78228,7 +78268,7 @@ var Items = class extends APIResource {
    */
   create(conversationID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path8`/conversations/${conversationID}/items`, {
+    return this._client.post(path9`/conversations/${conversationID}/items`, {
       query: { include },
       body,
       ...options,
@@ -78240,7 +78280,7 @@ var Items = class extends APIResource {
    */
   retrieve(itemID, params, options) {
     const { conversation_id, ...query } = params;
-    return this._client.get(path8`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.get(path9`/conversations/${conversation_id}/items/${itemID}`, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -78250,14 +78290,14 @@ var Items = class extends APIResource {
    * List all items for a conversation with the given ID.
    */
   list(conversationID, query = {}, options) {
-    return this._client.getAPIList(path8`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Delete an item from a conversation with the given IDs.
    */
   delete(itemID, params, options) {
     const { conversation_id } = params;
-    return this._client.delete(path8`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.delete(path9`/conversations/${conversation_id}/items/${itemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78280,7 +78320,7 @@ var Conversations = class extends APIResource {
    * Get a conversation
    */
   retrieve(conversationID, options) {
-    return this._client.get(path8`/conversations/${conversationID}`, {
+    return this._client.get(path9`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78289,7 +78329,7 @@ var Conversations = class extends APIResource {
    * Update a conversation
    */
   update(conversationID, body, options) {
-    return this._client.post(path8`/conversations/${conversationID}`, {
+    return this._client.post(path9`/conversations/${conversationID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -78299,7 +78339,7 @@ var Conversations = class extends APIResource {
    * Delete a conversation. Items in the conversation will not be deleted.
    */
   delete(conversationID, options) {
-    return this._client.delete(path8`/conversations/${conversationID}`, {
+    return this._client.delete(path9`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78358,7 +78398,7 @@ var OutputItems = class extends APIResource {
    */
   retrieve(outputItemID, params, options) {
     const { eval_id, run_id } = params;
-    return this._client.get(path8`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
+    return this._client.get(path9`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78368,7 +78408,7 @@ var OutputItems = class extends APIResource {
    */
   list(runID, params, options) {
     const { eval_id, ...query } = params;
-    return this._client.getAPIList(path8`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78384,7 +78424,7 @@ var Runs2 = class extends APIResource {
    * schema specified in the config of the evaluation.
    */
   create(evalID, body, options) {
-    return this._client.post(path8`/evals/${evalID}/runs`, {
+    return this._client.post(path9`/evals/${evalID}/runs`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -78395,7 +78435,7 @@ var Runs2 = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { eval_id } = params;
-    return this._client.get(path8`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.get(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78404,7 +78444,7 @@ var Runs2 = class extends APIResource {
    * Get a list of runs for an evaluation.
    */
   list(evalID, query = {}, options) {
-    return this._client.getAPIList(path8`/evals/${evalID}/runs`, CursorPage, {
+    return this._client.getAPIList(path9`/evals/${evalID}/runs`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -78415,7 +78455,7 @@ var Runs2 = class extends APIResource {
    */
   delete(runID, params, options) {
     const { eval_id } = params;
-    return this._client.delete(path8`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.delete(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78425,7 +78465,7 @@ var Runs2 = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { eval_id } = params;
-    return this._client.post(path8`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.post(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78454,13 +78494,13 @@ var Evals = class extends APIResource {
    * Get an evaluation by ID.
    */
   retrieve(evalID, options) {
-    return this._client.get(path8`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update certain properties of an evaluation.
    */
   update(evalID, body, options) {
-    return this._client.post(path8`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
+    return this._client.post(path9`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
   }
   /**
    * List evaluations for a project.
@@ -78476,7 +78516,7 @@ var Evals = class extends APIResource {
    * Delete an evaluation.
    */
   delete(evalID, options) {
-    return this._client.delete(path8`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Evals.Runs = Runs2;
@@ -78519,7 +78559,7 @@ var Files2 = class extends APIResource {
    * Returns information about a specific file.
    */
   retrieve(fileID, options) {
-    return this._client.get(path8`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns a list of files.
@@ -78535,13 +78575,13 @@ var Files2 = class extends APIResource {
    * Delete a file and remove it from all vector stores.
    */
   delete(fileID, options) {
-    return this._client.delete(path8`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns the contents of the specified file.
    */
   content(fileID, options) {
-    return this._client.get(path8`/files/${fileID}/content`, {
+    return this._client.get(path9`/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -78653,7 +78693,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   create(fineTunedModelCheckpoint, body, options) {
-    return this._client.getAPIList(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -78664,7 +78704,7 @@ var Permissions = class extends APIResource {
    * @deprecated Retrieve is deprecated. Please swap to the paginated list method instead.
    */
   retrieve(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.get(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
+    return this._client.get(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -78687,7 +78727,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   list(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.getAPIList(path8`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -78709,7 +78749,7 @@ var Permissions = class extends APIResource {
    */
   delete(permissionID, params, options) {
     const { fine_tuned_model_checkpoint } = params;
-    return this._client.delete(path8`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path9`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -78738,7 +78778,7 @@ var Checkpoints2 = class extends APIResource {
    * ```
    */
   list(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path8`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78781,7 +78821,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   retrieve(fineTuningJobID, options) {
-    return this._client.get(path8`/fine_tuning/jobs/${fineTuningJobID}`, {
+    return this._client.get(path9`/fine_tuning/jobs/${fineTuningJobID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78815,7 +78855,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   cancel(fineTuningJobID, options) {
-    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78834,7 +78874,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   listEvents(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path8`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Pause a fine-tune job.
@@ -78847,7 +78887,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   pause(fineTuningJobID, options) {
-    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78863,7 +78903,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   resume(fineTuningJobID, options) {
-    return this._client.post(path8`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -78934,7 +78974,7 @@ var Models = class extends APIResource {
    * the owner and permissioning.
    */
   retrieve(model, options) {
-    return this._client.get(path8`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Lists the currently available models, and provides basic information about each
@@ -78948,7 +78988,7 @@ var Models = class extends APIResource {
    * delete a model.
    */
   delete(model, options) {
-    return this._client.delete(path8`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -78977,7 +79017,7 @@ var Calls = class extends APIResource {
    * ```
    */
   accept(callID, body, options) {
-    return this._client.post(path8`/realtime/calls/${callID}/accept`, {
+    return this._client.post(path9`/realtime/calls/${callID}/accept`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -78993,7 +79033,7 @@ var Calls = class extends APIResource {
    * ```
    */
   hangup(callID, options) {
-    return this._client.post(path8`/realtime/calls/${callID}/hangup`, {
+    return this._client.post(path9`/realtime/calls/${callID}/hangup`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -79010,7 +79050,7 @@ var Calls = class extends APIResource {
    * ```
    */
   refer(callID, body, options) {
-    return this._client.post(path8`/realtime/calls/${callID}/refer`, {
+    return this._client.post(path9`/realtime/calls/${callID}/refer`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -79026,7 +79066,7 @@ var Calls = class extends APIResource {
    * ```
    */
   reject(callID, body = {}, options) {
-    return this._client.post(path8`/realtime/calls/${callID}/reject`, {
+    return this._client.post(path9`/realtime/calls/${callID}/reject`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -79805,7 +79845,7 @@ var InputItems2 = class extends APIResource {
    * ```
    */
   list(responseID, query = {}, options) {
-    return this._client.getAPIList(path8`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -79852,7 +79892,7 @@ var Responses2 = class extends APIResource {
     });
   }
   retrieve(responseID, query = {}, options) {
-    return this._client.get(path8`/responses/${responseID}`, {
+    return this._client.get(path9`/responses/${responseID}`, {
       query,
       ...options,
       stream: query?.stream ?? false,
@@ -79875,7 +79915,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   delete(responseID, options) {
-    return this._client.delete(path8`/responses/${responseID}`, {
+    return this._client.delete(path9`/responses/${responseID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -79903,7 +79943,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   cancel(responseID, options) {
-    return this._client.post(path8`/responses/${responseID}/cancel`, {
+    return this._client.post(path9`/responses/${responseID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79936,7 +79976,7 @@ var Content2 = class extends APIResource {
    * Download a skill zip bundle by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path8`/skills/${skillID}/content`, {
+    return this._client.get(path9`/skills/${skillID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -79952,7 +79992,7 @@ var Content3 = class extends APIResource {
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path8`/skills/${skill_id}/versions/${version2}/content`, {
+    return this._client.get(path9`/skills/${skill_id}/versions/${version2}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -79971,14 +80011,14 @@ var Versions = class extends APIResource {
    * Create a new immutable skill version.
    */
   create(skillID, body = {}, options) {
-    return this._client.post(path8`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Get a specific skill version.
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path8`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.get(path9`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -79987,7 +80027,7 @@ var Versions = class extends APIResource {
    * List skill versions for a skill.
    */
   list(skillID, query = {}, options) {
-    return this._client.getAPIList(path8`/skills/${skillID}/versions`, CursorPage, {
+    return this._client.getAPIList(path9`/skills/${skillID}/versions`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -79998,7 +80038,7 @@ var Versions = class extends APIResource {
    */
   delete(version2, params, options) {
     const { skill_id } = params;
-    return this._client.delete(path8`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.delete(path9`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -80023,13 +80063,13 @@ var Skills = class extends APIResource {
    * Get a skill by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path8`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update the default version pointer for a skill.
    */
   update(skillID, body, options) {
-    return this._client.post(path8`/skills/${skillID}`, {
+    return this._client.post(path9`/skills/${skillID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -80049,7 +80089,7 @@ var Skills = class extends APIResource {
    * Delete a skill by its ID.
    */
   delete(skillID, options) {
-    return this._client.delete(path8`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Skills.Content = Content2;
@@ -80071,7 +80111,7 @@ var Parts = class extends APIResource {
    * [complete the Upload](https://platform.openai.com/docs/api-reference/uploads/complete).
    */
   create(uploadID, body, options) {
-    return this._client.post(path8`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -80113,7 +80153,7 @@ var Uploads = class extends APIResource {
    * Returns the Upload object with status `cancelled`.
    */
   cancel(uploadID, options) {
-    return this._client.post(path8`/uploads/${uploadID}/cancel`, {
+    return this._client.post(path9`/uploads/${uploadID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -80136,7 +80176,7 @@ var Uploads = class extends APIResource {
    * object.
    */
   complete(uploadID, body, options) {
-    return this._client.post(path8`/uploads/${uploadID}/complete`, {
+    return this._client.post(path9`/uploads/${uploadID}/complete`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -80170,7 +80210,7 @@ var FileBatches = class extends APIResource {
    * Create a vector store file batch.
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path8`/vector_stores/${vectorStoreID}/file_batches`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}/file_batches`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80182,7 +80222,7 @@ var FileBatches = class extends APIResource {
    */
   retrieve(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
+    return this._client.get(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80194,7 +80234,7 @@ var FileBatches = class extends APIResource {
    */
   cancel(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.post(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
+    return this._client.post(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80212,7 +80252,7 @@ var FileBatches = class extends APIResource {
    */
   listFiles(batchID, params, options) {
     const { vector_store_id, ...query } = params;
-    return this._client.getAPIList(path8`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80297,7 +80337,7 @@ var Files3 = class extends APIResource {
    * [vector store](https://platform.openai.com/docs/api-reference/vector-stores/object).
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path8`/vector_stores/${vectorStoreID}/files`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}/files`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80309,7 +80349,7 @@ var Files3 = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.get(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80320,7 +80360,7 @@ var Files3 = class extends APIResource {
    */
   update(fileID, params, options) {
     const { vector_store_id, ...body } = params;
-    return this._client.post(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.post(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80331,7 +80371,7 @@ var Files3 = class extends APIResource {
    * Returns a list of vector store files.
    */
   list(vectorStoreID, query = {}, options) {
-    return this._client.getAPIList(path8`/vector_stores/${vectorStoreID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80346,7 +80386,7 @@ var Files3 = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.delete(path8`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.delete(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80422,7 +80462,7 @@ var Files3 = class extends APIResource {
    */
   content(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.getAPIList(path8`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
+    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80452,7 +80492,7 @@ var VectorStores = class extends APIResource {
    * Retrieves a vector store.
    */
   retrieve(vectorStoreID, options) {
-    return this._client.get(path8`/vector_stores/${vectorStoreID}`, {
+    return this._client.get(path9`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80462,7 +80502,7 @@ var VectorStores = class extends APIResource {
    * Modifies a vector store.
    */
   update(vectorStoreID, body, options) {
-    return this._client.post(path8`/vector_stores/${vectorStoreID}`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -80484,7 +80524,7 @@ var VectorStores = class extends APIResource {
    * Delete a vector store.
    */
   delete(vectorStoreID, options) {
-    return this._client.delete(path8`/vector_stores/${vectorStoreID}`, {
+    return this._client.delete(path9`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -80495,7 +80535,7 @@ var VectorStores = class extends APIResource {
    * filter.
    */
   search(vectorStoreID, body, options) {
-    return this._client.getAPIList(path8`/vector_stores/${vectorStoreID}/search`, Page, {
+    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/search`, Page, {
       body,
       method: "post",
       ...options,
@@ -80519,7 +80559,7 @@ var Videos = class extends APIResource {
    * Fetch the latest metadata for a generated video.
    */
   retrieve(videoID, options) {
-    return this._client.get(path8`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List recently generated videos for the current project.
@@ -80535,7 +80575,7 @@ var Videos = class extends APIResource {
    * Permanently delete a completed or failed video and its stored assets.
    */
   delete(videoID, options) {
-    return this._client.delete(path8`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Create a character from an uploaded video.
@@ -80549,7 +80589,7 @@ var Videos = class extends APIResource {
    * Streams the rendered video content for the specified video job.
    */
   downloadContent(videoID, query = {}, options) {
-    return this._client.get(path8`/videos/${videoID}/content`, {
+    return this._client.get(path9`/videos/${videoID}/content`, {
       query,
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
@@ -80574,7 +80614,7 @@ var Videos = class extends APIResource {
    * Fetch a character.
    */
   getCharacter(characterID, options) {
-    return this._client.get(path8`/videos/characters/${characterID}`, {
+    return this._client.get(path9`/videos/characters/${characterID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -80583,7 +80623,7 @@ var Videos = class extends APIResource {
    * Create a remix of a completed video using a refreshed prompt.
    */
   remix(videoID, body, options) {
-    return this._client.post(path8`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -80912,9 +80952,9 @@ var OpenAI = class {
     this.apiKey = token;
     return true;
   }
-  buildURL(path10, query, defaultBaseURL) {
+  buildURL(path11, query, defaultBaseURL) {
     const baseURL = !__classPrivateFieldGet(this, _OpenAI_instances, "m", _OpenAI_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
-    const url2 = isAbsoluteURL(path10) ? new URL(path10) : new URL(baseURL + (baseURL.endsWith("/") && path10.startsWith("/") ? path10.slice(1) : path10));
+    const url2 = isAbsoluteURL(path11) ? new URL(path11) : new URL(baseURL + (baseURL.endsWith("/") && path11.startsWith("/") ? path11.slice(1) : path11));
     const defaultQuery = this.defaultQuery();
     const pathQuery = Object.fromEntries(url2.searchParams);
     if (!isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
@@ -80944,24 +80984,24 @@ var OpenAI = class {
    */
   async prepareRequest(request, { url: url2, options }) {
   }
-  get(path10, opts) {
-    return this.methodRequest("get", path10, opts);
+  get(path11, opts) {
+    return this.methodRequest("get", path11, opts);
   }
-  post(path10, opts) {
-    return this.methodRequest("post", path10, opts);
+  post(path11, opts) {
+    return this.methodRequest("post", path11, opts);
   }
-  patch(path10, opts) {
-    return this.methodRequest("patch", path10, opts);
+  patch(path11, opts) {
+    return this.methodRequest("patch", path11, opts);
   }
-  put(path10, opts) {
-    return this.methodRequest("put", path10, opts);
+  put(path11, opts) {
+    return this.methodRequest("put", path11, opts);
   }
-  delete(path10, opts) {
-    return this.methodRequest("delete", path10, opts);
+  delete(path11, opts) {
+    return this.methodRequest("delete", path11, opts);
   }
-  methodRequest(method, path10, opts) {
+  methodRequest(method, path11, opts) {
     return this.request(Promise.resolve(opts).then((opts2) => {
-      return { method, path: path10, ...opts2 };
+      return { method, path: path11, ...opts2 };
     }));
   }
   request(options, remainingRetries = null) {
@@ -81086,8 +81126,8 @@ var OpenAI = class {
     }));
     return { response, options, controller, requestLogID, retryOfRequestLogID, startTime };
   }
-  getAPIList(path10, Page2, opts) {
-    return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path10, ...opts2 })) : { method: "get", path: path10, ...opts });
+  getAPIList(path11, Page2, opts) {
+    return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path11, ...opts2 })) : { method: "get", path: path11, ...opts });
   }
   requestAPIList(Page2, options) {
     const request = this.makeRequest(options, null, void 0);
@@ -81181,8 +81221,8 @@ var OpenAI = class {
   }
   async buildRequest(inputOptions, { retryCount = 0 } = {}) {
     const options = { ...inputOptions };
-    const { method, path: path10, query, defaultBaseURL } = options;
-    const url2 = this.buildURL(path10, query, defaultBaseURL);
+    const { method, path: path11, query, defaultBaseURL } = options;
+    const url2 = this.buildURL(path11, query, defaultBaseURL);
     if ("timeout" in options)
       validatePositiveInteger("timeout", options.timeout);
     options.timeout = options.timeout ?? this.timeout;
@@ -81858,40 +81898,43 @@ function pathHasControlCharacters(raw) {
   const shown = JSON.stringify(raw);
   return `Refused: the path ${shown} contains a newline or another control character.`;
 }
+function pathDanglingLink(raw, target) {
+  return `Refused: "${raw}" leads through a symbolic link to ${JSON.stringify(target)}, which does not resolve to a place inside the working directory. Use the file the link means directly.`;
+}
 function pathUnresolvable(raw, detail) {
   return `Could not resolve the path "${raw}" in the sandbox: ${detail}`;
 }
 function insideGitFolder(raw) {
   return `Refused: "${raw}" is inside .git, which the tools do not change. Edit the project's files; the action records and commits your changes itself.`;
 }
-function noSuchFile(path10) {
-  const name = path10.split("/").pop() ?? path10;
-  return `There is no file at "${path10}". To look for it, use find with the pattern "${name}".`;
+function noSuchFile(path11) {
+  const name = path11.split("/").pop() ?? path11;
+  return `There is no file at "${path11}". To look for it, use find with the pattern "${name}".`;
 }
-function noSuchFolder(path10) {
-  return `There is no file or folder at "${path10}".`;
+function noSuchFolder(path11) {
+  return `There is no file or folder at "${path11}".`;
 }
-function isFolder(path10) {
-  return `"${path10}" is a folder, not a file. Use find to see what is in it.`;
+function isFolder(path11) {
+  return `"${path11}" is a folder, not a file. Use find to see what is in it.`;
 }
-function notRegularFile(path10) {
-  return `"${path10}" is not a regular file (maybe a device, socket or pipe), so it was not opened.`;
+function notRegularFile(path11) {
+  return `"${path11}" is not a regular file (maybe a device, socket or pipe), so it was not opened.`;
 }
-function notAFolder(path10) {
-  return `"${path10}" is a file, not a folder. Give its folder instead, or use grep to search it.`;
+function notAFolder(path11) {
+  return `"${path11}" is a file, not a folder. Give its folder instead, or use grep to search it.`;
 }
-function binaryFile(path10, size) {
-  return `"${path10}" looks like a binary file (${size}, with NUL bytes), and these tools only show text. If you need its bytes and run_shell is enabled, inspect it with od or strings.`;
+function binaryFile(path11, size) {
+  return `"${path11}" looks like a binary file (${size}, with NUL bytes), and these tools only show text. If you need its bytes and run_shell is enabled, inspect it with od or strings.`;
 }
-function emptyFile(path10) {
-  return `"${path10}" is empty.`;
+function emptyFile(path11) {
+  return `"${path11}" is empty.`;
 }
-function startPastEnd(path10, startLine, totalLines) {
-  if (totalLines === 0) return `"${path10}" is empty, so it has no line ${startLine}.`;
-  return `"${path10}" has ${totalLines} line${totalLines === 1 ? "" : "s"}, so there is no line ${startLine}. Ask for a start_line between 1 and ${totalLines}.`;
+function startPastEnd(path11, startLine, totalLines) {
+  if (totalLines === 0) return `"${path11}" is empty, so it has no line ${startLine}.`;
+  return `"${path11}" has ${totalLines} line${totalLines === 1 ? "" : "s"}, so there is no line ${startLine}. Ask for a start_line between 1 and ${totalLines}.`;
 }
-function linesShown(path10, first, last, total) {
-  return `[${path10}: lines ${first}-${last} of ${total}]`;
+function linesShown(path11, first, last, total) {
+  return `[${path11}: lines ${first}-${last} of ${total}]`;
 }
 var TRUNCATION_HINTS = {
   readFile: "read the rest in ranges with read_lines",
@@ -81912,17 +81955,17 @@ function formatBytes2(bytes) {
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
-function fileCreated(path10, lines) {
-  return `Created "${path10}" (${lines} line${lines === 1 ? "" : "s"}).`;
+function fileCreated(path11, lines) {
+  return `Created "${path11}" (${lines} line${lines === 1 ? "" : "s"}).`;
 }
-function fileUpdated(path10) {
-  return `Updated "${path10}".`;
+function fileUpdated(path11) {
+  return `Updated "${path11}".`;
 }
-function fileUnchanged(path10) {
-  return `"${path10}" already had exactly this content; nothing changed.`;
+function fileUnchanged(path11) {
+  return `"${path11}" already had exactly this content; nothing changed.`;
 }
-function fileEdited(path10, line) {
-  return `Edited "${path10}" at line ${line}.`;
+function fileEdited(path11, line) {
+  return `Edited "${path11}" at line ${line}.`;
 }
 function previousContentTooLarge(size) {
   return `(The previous content, ${size}, is too large to diff.)`;
@@ -81930,11 +81973,11 @@ function previousContentTooLarge(size) {
 function binaryReplaced(size) {
   return `(It replaced binary content of ${size}.)`;
 }
-function fileTooLargeToEdit(path10, size, limit2) {
-  return `"${path10}" is ${size}, more than edit_file handles (${limit2}). If run_shell is enabled, change it with a command such as sed.`;
+function fileTooLargeToEdit(path11, size, limit2) {
+  return `"${path11}" is ${size}, more than edit_file handles (${limit2}). If run_shell is enabled, change it with a command such as sed.`;
 }
-function oldStringNotFound(path10, closest) {
-  const base = `old_string was not found in "${path10}", so nothing changed.`;
+function oldStringNotFound(path11, closest) {
+  const base = `old_string was not found in "${path11}", so nothing changed.`;
   const near = closest.length === 0 ? " No line resembles its first line." : `
 The closest lines to its first line are:
 ${formatNumbered(closest)}`;
@@ -81944,23 +81987,23 @@ Copy the text exactly, whitespace and indentation included; read_lines shows the
 function oldStringHasLineNumbers() {
   return "old_string seems to include line numbers from read_lines: leave them out.";
 }
-function oldStringAmbiguous(path10, lines) {
+function oldStringAmbiguous(path11, lines) {
   const shown = lines.slice(0, 20).join(", ");
   const more = lines.length > 20 ? `, and ${lines.length - 20} more` : "";
-  return `old_string occurs ${lines.length} times in "${path10}" (starting on lines ${shown}${more}), so nothing changed. Include more of the surrounding text so it matches exactly once.`;
+  return `old_string occurs ${lines.length} times in "${path11}" (starting on lines ${shown}${more}), so nothing changed. Include more of the surrounding text so it matches exactly once.`;
 }
 function formatNumbered(lines) {
   return lines.map((line) => `${String(line.number).padStart(6)}	${line.text}`).join("\n");
 }
-function writeFailed(path10, detail) {
-  return `Could not write "${path10}": ${detail}`;
+function writeFailed(path11, detail) {
+  return `Could not write "${path11}": ${detail}`;
 }
-function readFailed(path10, detail) {
-  return `Could not read "${path10}": ${detail}`;
+function readFailed(path11, detail) {
+  return `Could not read "${path11}": ${detail}`;
 }
-function noMatches(pattern, path10, fileGlob) {
+function noMatches(pattern, path11, fileGlob) {
   const files = fileGlob === void 0 ? "" : ` (files matching ${JSON.stringify(fileGlob)})`;
-  return `No matches for ${JSON.stringify(pattern)} in "${path10}"${files}.`;
+  return `No matches for ${JSON.stringify(pattern)} in "${path11}"${files}.`;
 }
 function matchesCapped(shown) {
   return `[showed the first ${shown} matches; there are more. Raise max_results (up to 1000) or narrow the search with path, file_glob or a more specific pattern]`;
@@ -81968,8 +82011,8 @@ function matchesCapped(shown) {
 function searchFailed(detail) {
   return `The search failed: ${detail}`;
 }
-function noFilesFound(pattern, path10) {
-  return `No files match ${JSON.stringify(pattern)} in "${path10}".`;
+function noFilesFound(pattern, path11) {
+  return `No files match ${JSON.stringify(pattern)} in "${path11}".`;
 }
 function listingIncomplete() {
   return "[the listing was too long to collect in full; narrow it with path, max_depth or pattern]";
@@ -81995,8 +82038,8 @@ var SHELL_NO_OUTPUT = "(no output)";
 function slowOperation(action, seconds) {
   return `${action} took longer than ${seconds} s and was stopped. Ask for less: a smaller folder, a file_glob, or a range of lines.`;
 }
-function notUtf8(path10) {
-  return `"${path10}" is not valid UTF-8 text, so edit_file cannot change it without corrupting it. If run_shell is enabled, change it with a command such as sed.`;
+function notUtf8(path11) {
+  return `"${path11}" is not valid UTF-8 text, so edit_file cannot change it without corrupting it. If run_shell is enabled, change it with a command such as sed.`;
 }
 
 // src/tools/arguments.ts
@@ -82179,16 +82222,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path10, added, removed, oldPosInc, options) {
-    const last = path10.lastComponent;
+  addToPath(path11, added, removed, oldPosInc, options) {
+    const last = path11.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path10.oldPos + oldPosInc,
+        oldPos: path11.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path10.oldPos + oldPosInc,
+        oldPos: path11.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -82736,7 +82779,11 @@ while [ ! -e "$p" ] && [ ! -L "$p" ]; do
   p=\${p%/*}
   [ -n "$p" ] || p=/
 done
-real=$(readlink -f -- "$p" && echo .) || exit 4
+if ! real=$(readlink -f -- "$p" && echo .); then
+  [ -L "$p" ] || exit 4
+  printf '%s' "$(readlink -- "$p")"
+  exit 5
+fi
 real=\${real%.}
 real=\${real%?}
 [ "$real" = / ] && [ -n "$rest" ] && real=
@@ -82773,6 +82820,13 @@ async function confinePath(context, raw) {
       "Check the working-directory input: it must name a folder of the repository."
     );
   }
+  if (result.exitCode === 5) {
+    const target = result.stdout.toString("utf8");
+    const outside = posix2.isAbsolute(target) && !isInside(context.sandbox.workdir, target);
+    throw new ToolRefusal(
+      outside ? pathLinksOutside(raw, target, context.sandbox.workdir) : pathDanglingLink(raw, target)
+    );
+  }
   if (result.exitCode !== 0) throw new ToolError(pathUnresolvable(raw, describeStderr(result)));
   const resolved = parseResolution(result.stdout.toString("utf8"));
   if (!isInside(resolved.realRoot, resolved.real)) {
@@ -82780,14 +82834,14 @@ async function confinePath(context, raw) {
   }
   return { ...lexical, ...resolved };
 }
-function refuseGitInternals(path10, raw) {
-  const parts = posix2.relative(path10.realRoot, path10.real).split("/");
+function refuseGitInternals(path11, raw) {
+  const parts = posix2.relative(path11.realRoot, path11.real).split("/");
   if (parts.includes(".git")) throw new ToolRefusal(insideGitFolder(raw));
 }
-function searchLocation(path10) {
-  const cwd = path10.kind === "folder" ? path10.real : posix2.dirname(path10.real);
-  const target = path10.kind === "folder" ? "." : `./${posix2.basename(path10.real)}`;
-  return { cwd, target, prefix: posix2.relative(path10.realRoot, cwd) };
+function searchLocation(path11) {
+  const cwd = path11.kind === "folder" ? path11.real : posix2.dirname(path11.real);
+  const target = path11.kind === "folder" ? "." : `./${posix2.basename(path11.real)}`;
+  return { cwd, target, prefix: posix2.relative(path11.realRoot, cwd) };
 }
 function displayFromSearch(location, printed) {
   const relative = printed.startsWith("./") ? printed.slice(2) : printed;
@@ -82809,39 +82863,39 @@ function parseResolution(stdout) {
     real: stdout.slice(secondBreak + 1)
   };
 }
-function stripTrailingSlash(path10) {
-  return path10.length > 1 && path10.endsWith("/") ? path10.slice(0, -1) : path10;
+function stripTrailingSlash(path11) {
+  return path11.length > 1 && path11.endsWith("/") ? path11.slice(0, -1) : path11;
 }
 
 // src/tools/sandbox-files.ts
 import { posix as posix3 } from "node:path";
 var BINARY_PROBE_BYTES = 8e3;
-function requireFile(path10) {
-  if (path10.kind === "missing") throw new ToolError(noSuchFile(path10.display));
-  if (path10.kind === "folder") throw new ToolError(isFolder(path10.display));
-  if (path10.kind === "other") throw new ToolError(notRegularFile(path10.display));
+function requireFile(path11) {
+  if (path11.kind === "missing") throw new ToolError(noSuchFile(path11.display));
+  if (path11.kind === "folder") throw new ToolError(isFolder(path11.display));
+  if (path11.kind === "other") throw new ToolError(notRegularFile(path11.display));
 }
-async function readFileHead(context, path10, maxBytes) {
+async function readFileHead(context, path11, maxBytes) {
   const result = await execFixed(context, {
-    argv: ["sh", "-c", 'wc -c < "$1" && head -c "$2" -- "$1"', "sh", path10.real, String(maxBytes)],
-    action: `Reading "${path10.display}"`,
+    argv: ["sh", "-c", 'wc -c < "$1" && head -c "$2" -- "$1"', "sh", path11.real, String(maxBytes)],
+    action: `Reading "${path11.display}"`,
     maxOutputBytes: maxBytes + 64
   });
-  if (result.exitCode !== 0) throw new ToolError(readFailed(path10.display, describeStderr(result)));
+  if (result.exitCode !== 0) throw new ToolError(readFailed(path11.display, describeStderr(result)));
   const sizeEnd = result.stdout.indexOf("\n");
   return {
     size: Number.parseInt(result.stdout.subarray(0, sizeEnd).toString("latin1").trim(), 10),
     data: result.stdout.subarray(sizeEnd + 1)
   };
 }
-async function writeFileContent(context, path10, content) {
+async function writeFileContent(context, path11, content) {
   const result = await execFixed(context, {
-    argv: ["sh", "-c", 'mkdir -p -- "$1" && cat > "$2"', "sh", posix3.dirname(path10.real), path10.real],
-    action: `Writing "${path10.display}"`,
+    argv: ["sh", "-c", 'mkdir -p -- "$1" && cat > "$2"', "sh", posix3.dirname(path11.real), path11.real],
+    action: `Writing "${path11.display}"`,
     stdin: content,
     maxOutputBytes: 64 * 1024
   });
-  if (result.exitCode !== 0) throw new ToolError(writeFailed(path10.display, describeStderr(result)));
+  if (result.exitCode !== 0) throw new ToolError(writeFailed(path11.display, describeStderr(result)));
 }
 function looksBinary(data) {
   return data.subarray(0, BINARY_PROBE_BYTES).includes(0);
@@ -82920,31 +82974,31 @@ var editFileTool = defineTool({
   description: TOOL_DESCRIPTIONS.edit_file,
   schema,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path);
-    refuseGitInternals(path10, args.path);
-    requireFile(path10);
-    const before = await readEditable(runtime, path10);
-    const edit = locateEdit(path10.display, before, args.old_string, args.new_string);
+    const path11 = await confinePath(runtime, args.path);
+    refuseGitInternals(path11, args.path);
+    requireFile(path11);
+    const before = await readEditable(runtime, path11);
+    const edit = locateEdit(path11.display, before, args.old_string, args.new_string);
     const after = before.slice(0, edit.index) + edit.replacement + before.slice(edit.index + edit.target.length);
-    await writeFileContent(runtime, path10, after);
-    const summary = fileEdited(path10.display, lineNumberAt(before, edit.index));
-    const diff = shortDiff(path10.display, before, after);
+    await writeFileContent(runtime, path11, after);
+    const summary = fileEdited(path11.display, lineNumberAt(before, edit.index));
+    const diff = shortDiff(path11.display, before, after);
     return diff === void 0 ? summary : `${summary}
 ${diff}`;
   }
 });
-async function readEditable(context, path10) {
-  const { data, size } = await readFileHead(context, path10, EDIT_MAX_BYTES);
+async function readEditable(context, path11) {
+  const { data, size } = await readFileHead(context, path11, EDIT_MAX_BYTES);
   if (size > data.length) {
     throw new ToolError(
-      fileTooLargeToEdit(path10.display, formatBytes2(size), formatBytes2(EDIT_MAX_BYTES))
+      fileTooLargeToEdit(path11.display, formatBytes2(size), formatBytes2(EDIT_MAX_BYTES))
     );
   }
-  if (looksBinary(data)) throw new ToolError(binaryFile(path10.display, formatBytes2(size)));
+  if (looksBinary(data)) throw new ToolError(binaryFile(path11.display, formatBytes2(size)));
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data);
   } catch {
-    throw new ToolError(notUtf8(path10.display));
+    throw new ToolError(notUtf8(path11.display));
   }
 }
 function locateEdit(display, text, target, replacement) {
@@ -83070,16 +83124,16 @@ var findTool = defineTool({
   description: TOOL_DESCRIPTIONS.find,
   schema: schema2,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path ?? ".");
-    if (path10.kind === "missing") throw new ToolError(noSuchFolder(path10.display));
-    if (path10.kind === "file") throw new ToolError(notAFolder(path10.display));
-    if (path10.kind === "other") throw new ToolError(notRegularFile(path10.display));
-    const location = searchLocation(path10);
+    const path11 = await confinePath(runtime, args.path ?? ".");
+    if (path11.kind === "missing") throw new ToolError(noSuchFolder(path11.display));
+    if (path11.kind === "file") throw new ToolError(notAFolder(path11.display));
+    if (path11.kind === "other") throw new ToolError(notRegularFile(path11.display));
+    const location = searchLocation(path11);
     const query = { pattern: args.pattern, target: location.target, maxDepth: args.max_depth };
     const argv = await runtime.hasRipgrep() ? ripgrepFiles(query) : posixFiles(query);
     const result = await execFixed(runtime, {
       argv,
-      action: `Listing "${path10.display}"`,
+      action: `Listing "${path11.display}"`,
       cwd: location.cwd,
       maxOutputBytes: LISTING_MAX_OUTPUT_BYTES
     });
@@ -83090,7 +83144,7 @@ var findTool = defineTool({
       if (result.stderr.length > 0 && result.exitCode !== 1) {
         throw new ToolError(searchFailed(describeStderr(result)));
       }
-      return noFilesFound(args.pattern, path10.display);
+      return noFilesFound(args.pattern, path11.display);
     }
     const listing = capText(`${files.join("\n")}
 `, {
@@ -83124,10 +83178,10 @@ var grepTool = defineTool({
   description: TOOL_DESCRIPTIONS.grep,
   schema: schema3,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path ?? ".");
-    if (path10.kind === "missing") throw new ToolError(noSuchFolder(path10.display));
-    if (path10.kind === "other") throw new ToolError(notRegularFile(path10.display));
-    const location = searchLocation(path10);
+    const path11 = await confinePath(runtime, args.path ?? ".");
+    if (path11.kind === "missing") throw new ToolError(noSuchFolder(path11.display));
+    if (path11.kind === "other") throw new ToolError(notRegularFile(path11.display));
+    const location = searchLocation(path11);
     const query = {
       pattern: args.pattern,
       target: location.target,
@@ -83137,7 +83191,7 @@ var grepTool = defineTool({
     const argv = await runtime.hasRipgrep() ? ripgrepSearch(query) : posixSearch(query);
     const result = await execFixed(runtime, {
       argv,
-      action: `Searching "${path10.display}"`,
+      action: `Searching "${path11.display}"`,
       cwd: location.cwd,
       maxOutputBytes: SEARCH_MAX_OUTPUT_BYTES
     });
@@ -83150,7 +83204,7 @@ var grepTool = defineTool({
       if (result.stderr.length > 0) {
         throw new ToolError(searchFailed(describeStderr(result)));
       }
-      return noMatches(args.pattern, path10.display, args.file_glob);
+      return noMatches(args.pattern, path11.display, args.file_glob);
     }
     const shown = sortMatches(matches.map((line) => displayFromSearch(location, line)));
     return formatMatches(shown, args.max_results ?? DEFAULT_MAX_RESULTS, dropped > 0);
@@ -83187,11 +83241,11 @@ var readFileTool = defineTool({
   description: TOOL_DESCRIPTIONS.read_file,
   schema: schema4,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path);
-    requireFile(path10);
-    const { data, size } = await readFileHead(runtime, path10, RESULT_LIMITS.maxBytes);
-    if (size === 0) return emptyFile(path10.display);
-    if (looksBinary(data)) throw new ToolError(binaryFile(path10.display, formatBytes2(size)));
+    const path11 = await confinePath(runtime, args.path);
+    requireFile(path11);
+    const { data, size } = await readFileHead(runtime, path11, RESULT_LIMITS.maxBytes);
+    if (size === 0) return emptyFile(path11.display);
+    if (looksBinary(data)) throw new ToolError(binaryFile(path11.display, formatBytes2(size)));
     return capText(data, {
       droppedBytes: Math.max(0, size - data.length),
       hint: TRUNCATION_HINTS.readFile
@@ -83216,15 +83270,15 @@ var readLinesTool = defineTool({
   description: TOOL_DESCRIPTIONS.read_lines,
   schema: schema5,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path);
-    requireFile(path10);
+    const path11 = await confinePath(runtime, args.path);
+    requireFile(path11);
     const last = args.end_line ?? args.start_line + RESULT_LIMITS.maxLines - 1;
-    const range = await readRange(runtime, path10, args.start_line, last);
+    const range = await readRange(runtime, path11, args.start_line, last);
     if (args.start_line > range.totalLines) {
-      throw new ToolError(startPastEnd(path10.display, args.start_line, range.totalLines));
+      throw new ToolError(startPastEnd(path11.display, args.start_line, range.totalLines));
     }
     if (looksBinary(range.data)) {
-      throw new ToolError(binaryFile(path10.display, formatBytes2(range.data.length)));
+      throw new ToolError(binaryFile(path11.display, formatBytes2(range.data.length)));
     }
     const numbered = `${numberLines(decodeRange(range), args.start_line)}
 `;
@@ -83234,7 +83288,7 @@ var readLinesTool = defineTool({
     });
     if (body !== numbered) return body;
     const shownLast = Math.min(last, range.totalLines);
-    return `${body}${linesShown(path10.display, args.start_line, shownLast, range.totalLines)}`;
+    return `${body}${linesShown(path11.display, args.start_line, shownLast, range.totalLines)}`;
   }
 });
 function decodeRange(range) {
@@ -83247,14 +83301,14 @@ function numberLines(text, first) {
   }));
   return formatNumbered(lines);
 }
-async function readRange(context, path10, first, last) {
+async function readRange(context, path11, first, last) {
   const script = 'awk "END { print NR }" "$1" && sed -n -e "$2,$3p" -e "$3q" -- "$1"';
   const result = await execFixed(context, {
-    argv: ["sh", "-c", script, "sh", path10.real, String(first), String(last)],
-    action: `Reading "${path10.display}"`,
+    argv: ["sh", "-c", script, "sh", path11.real, String(first), String(last)],
+    action: `Reading "${path11.display}"`,
     maxOutputBytes: READ_LINES_MAX_OUTPUT_BYTES
   });
-  if (result.exitCode !== 0) throw new ToolError(readFailed(path10.display, describeStderr(result)));
+  if (result.exitCode !== 0) throw new ToolError(readFailed(path11.display, describeStderr(result)));
   const countEnd = result.stdout.indexOf("\n");
   return {
     totalLines: Number.parseInt(result.stdout.subarray(0, countEnd).toString("latin1"), 10),
@@ -83317,24 +83371,24 @@ var writeFileTool = defineTool({
   description: TOOL_DESCRIPTIONS.write_file,
   schema: schema7,
   async run(args, runtime) {
-    const path10 = await confinePath(runtime, args.path);
-    refuseGitInternals(path10, args.path);
-    if (path10.kind === "folder") throw new ToolError(isFolder(path10.display));
-    if (path10.kind === "other") throw new ToolError(notRegularFile(path10.display));
-    if (path10.kind === "missing") {
-      await writeFileContent(runtime, path10, args.content);
-      return fileCreated(path10.display, splitLines2(args.content).length);
+    const path11 = await confinePath(runtime, args.path);
+    refuseGitInternals(path11, args.path);
+    if (path11.kind === "folder") throw new ToolError(isFolder(path11.display));
+    if (path11.kind === "other") throw new ToolError(notRegularFile(path11.display));
+    if (path11.kind === "missing") {
+      await writeFileContent(runtime, path11, args.content);
+      return fileCreated(path11.display, splitLines2(args.content).length);
     }
-    const before = await readPrevious(runtime, path10);
-    if (before.text === args.content) return fileUnchanged(path10.display);
-    await writeFileContent(runtime, path10, args.content);
-    const diff = before.text === void 0 ? before.note : shortDiff(path10.display, before.text, args.content);
-    return diff === void 0 ? fileUpdated(path10.display) : `${fileUpdated(path10.display)}
+    const before = await readPrevious(runtime, path11);
+    if (before.text === args.content) return fileUnchanged(path11.display);
+    await writeFileContent(runtime, path11, args.content);
+    const diff = before.text === void 0 ? before.note : shortDiff(path11.display, before.text, args.content);
+    return diff === void 0 ? fileUpdated(path11.display) : `${fileUpdated(path11.display)}
 ${diff}`;
   }
 });
-async function readPrevious(context, path10) {
-  const { data, size } = await readFileHead(context, path10, DIFF_SOURCE_MAX_BYTES);
+async function readPrevious(context, path11) {
+  const { data, size } = await readFileHead(context, path11, DIFF_SOURCE_MAX_BYTES);
   if (size > data.length) return { note: previousContentTooLarge(formatBytes2(size)) };
   if (looksBinary(data)) return { note: binaryReplaced(formatBytes2(size)) };
   return { text: data.toString("utf8") };
@@ -83559,16 +83613,16 @@ async function run(values) {
       "Leave it out; the local command leaves a branch and a patch file."
     );
   }
-  const repoRoot = path9.resolve(invocationFolder(), String(values.repo ?? "."));
+  const repoRoot = path10.resolve(invocationFolder(), String(values.repo ?? "."));
   const read = (name) => name === "api-key" ? process.env[API_KEY_ENV] ?? "" : String(values[name] ?? "");
   const settings = parseSettings(read);
   requireGitDirectory(repoRoot);
   await refuseUncommitted(repoRoot);
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
-  const outDir = path9.join(repoRoot, ".git", "agent-runs", stamp);
+  const outDir = path10.join(repoRoot, ".git", "agent-runs", stamp);
   mkdirSync2(outDir, { recursive: true });
   const redactor = Redactor.create([settings.model.apiKey]);
-  const audit = AuditLog.create(path9.join(outDir, "audit.jsonl"), redactor);
+  const audit = AuditLog.create(path10.join(outDir, "audit.jsonl"), redactor);
   audit.record("run.start", {
     repository: repoRoot,
     task: settings.task,
@@ -83609,6 +83663,12 @@ async function run(values) {
   }
 }
 async function keepChanges(repoRoot, settings, stamp, outDir, audit, summary) {
+  const nested = await tryRefuseNestedRepositories(repoRoot, audit);
+  if (nested !== void 0) {
+    console.log(`${nested}
+No branch was created.`);
+    return "refused";
+  }
   const changes = await captureChanges(repoRoot);
   audit.record("changes.captured", { files: changes.files, stats: changes.stats });
   if (changes.files.length === 0) {
@@ -83643,7 +83703,7 @@ ${summary}`);
 }
 function writePatchFile(outDir, changes) {
   if (changes.patchOmitted) return "none (the change is too large to hold as a patch)";
-  const patchPath = path9.join(outDir, "changes.patch");
+  const patchPath = path10.join(outDir, "changes.patch");
   writeFileSync3(patchPath, changes.patchBytes);
   return patchPath;
 }
@@ -83655,7 +83715,7 @@ async function cli(argv) {
   }
   if (positionals[0] === "verify") {
     if (!positionals[1]) throw new Error("verify needs the path of an audit log.");
-    return verify(path9.resolve(invocationFolder(), positionals[1]));
+    return verify(path10.resolve(invocationFolder(), positionals[1]));
   }
   if (positionals.length > 0) throw new Error(`Unknown command '${positionals[0]}'.
 ${USAGE}`);

@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const TIERS = ['unit', 'integration', 'e2e'];
+const TIERS = ['unit', 'integration', 'e2e', 'redteam'];
+// Run only when named, by root: a checkout that belongs to root needs a root test process.
+const ROOT_TIER = 'root';
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`Tests need Node 22.18 or later (found ${process.version}); see README "Develop".`);
@@ -15,8 +17,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const tiers = wanted.length > 0 ? wanted : TIERS;
 for (const tier of tiers) {
-  if (!TIERS.includes(tier)) {
-    console.error(`Unknown test tier '${tier}'; use one of: ${TIERS.join(', ')}.`);
+  if (![...TIERS, ROOT_TIER].includes(tier)) {
+    console.error(`Unknown test tier '${tier}'; use one of: ${[...TIERS, ROOT_TIER].join(', ')}.`);
     process.exit(2);
   }
 }

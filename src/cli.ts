@@ -12,6 +12,7 @@ import { INPUT_DEFAULTS, type InputName } from './config/inputs.ts';
 import { parseSettings } from './config/parse-settings.ts';
 import { describeError, UserError } from './errors.ts';
 import { describeUnfinished, publishedSummary } from './agent/stop-note.ts';
+import { tryRefuseNestedRepositories } from './changes/nested-git.ts';
 import { listUncommittedPaths } from './changes/uncommitted.ts';
 import { describeSettings } from './config/describe-settings.ts';
 import type { Settings } from './config/settings.ts';
@@ -169,6 +170,11 @@ async function keepChanges(
   audit: AuditLog,
   summary: string,
 ): Promise<string> {
+  const nested = await tryRefuseNestedRepositories(repoRoot, audit);
+  if (nested !== undefined) {
+    console.log(`${nested}\nNo branch was created.`);
+    return 'refused';
+  }
   const changes = await captureChanges(repoRoot);
   audit.record('changes.captured', { files: changes.files, stats: changes.stats });
   if (changes.files.length === 0) {

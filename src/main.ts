@@ -19,6 +19,7 @@ import { finishRun, type RunOutcome } from './report.ts';
 import { runSandboxedAgent } from './run-agent.ts';
 import { registerSecrets } from './secrets.ts';
 import { describeUnfinished, publishedSummary } from './agent/stop-note.ts';
+import { tryRefuseNestedRepositories } from './changes/nested-git.ts';
 import { listUncommittedPaths } from './changes/uncommitted.ts';
 import { describeSettings } from './config/describe-settings.ts';
 import { registerCleanup } from './lifecycle.ts';
@@ -29,7 +30,8 @@ function readActionInput(name: InputName): string {
 }
 
 interface AfterAgent {
-  readonly changes: CapturedChanges;
+  /** Absent when the working tree was refused before git captured it. */
+  readonly changes?: CapturedChanges;
   readonly published?: Published;
   /** Why the vetting refused to publish the change. */
   readonly refusal?: string;
@@ -42,6 +44,8 @@ async function captureAndPublish(
   agent: AgentResult,
   audit: AuditLog,
 ): Promise<AfterAgent> {
+  const nested = await tryRefuseNestedRepositories(context.workspace, audit);
+  if (nested !== undefined) return { refusal: nested };
   const changes = await core.group('Capture changes', () => captureChanges(context.workspace));
   audit.record('changes.captured', { files: changes.files, stats: changes.stats });
   if (changes.files.length === 0) return { changes };

@@ -18,6 +18,7 @@ export const MAX_CHANGE_CONTENT_BYTES = 10 * MIB;
 const MAX_QUOTED_TARGET_CHARS = 200;
 
 export type VetRule =
+  | 'nested-repository'
   | 'outside-working-directory'
   | 'protected-path'
   | 'submodule'

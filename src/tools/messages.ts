@@ -138,6 +138,13 @@ export function pathHasControlCharacters(raw: string): string {
   return `Refused: the path ${shown} contains a newline or another control character.`;
 }
 
+export function pathDanglingLink(raw: string, target: string): string {
+  return (
+    `Refused: "${raw}" leads through a symbolic link to ${JSON.stringify(target)}, which does ` +
+    'not resolve to a place inside the working directory. Use the file the link means directly.'
+  );
+}
+
 export function pathUnresolvable(raw: string, detail: string): string {
   return `Could not resolve the path "${raw}" in the sandbox: ${detail}`;
 }

@@ -6,6 +6,7 @@ import {
   pathHasControlCharacters,
   pathLinksOutside,
   pathOutside,
+  pathDanglingLink,
   pathUnresolvable,
 } from './messages.ts';
 import { type ToolContext, ToolError, ToolRefusal } from './tool.ts';
@@ -49,7 +50,11 @@ while [ ! -e "$p" ] && [ ! -L "$p" ]; do
   p=\${p%/*}
   [ -n "$p" ] || p=/
 done
-real=$(readlink -f -- "$p" && echo .) || exit 4
+if ! real=$(readlink -f -- "$p" && echo .); then
+  [ -L "$p" ] || exit 4
+  printf '%s' "$(readlink -- "$p")"
+  exit 5
+fi
 real=\${real%.}
 real=\${real%?}
 [ "$real" = / ] && [ -n "$rest" ] && real=
@@ -96,6 +101,17 @@ export async function confinePath(context: ToolContext, raw: string): Promise<Co
     throw new SandboxError(
       `The working directory ${context.sandbox.workdir} does not exist in the sandbox.`,
       'Check the working-directory input: it must name a folder of the repository.',
+    );
+  }
+  if (result.exitCode === 5) {
+    // A link whose target's folder does not exist: `readlink -f` cannot follow it, so the link
+    // text itself is judged. Nothing may be read or written through it either way.
+    const target = result.stdout.toString('utf8');
+    const outside = posix.isAbsolute(target) && !isInside(context.sandbox.workdir, target);
+    throw new ToolRefusal(
+      outside
+        ? pathLinksOutside(raw, target, context.sandbox.workdir)
+        : pathDanglingLink(raw, target),
     );
   }
   if (result.exitCode !== 0) throw new ToolError(pathUnresolvable(raw, describeStderr(result)));

@@ -207,9 +207,9 @@ describe('vetting the change before publishing, run as the runner runs it', () =
     const reasons = await assertRefused(repo, run, before);
     assert.deepEqual(
       reasons.map((r) => [r.rule, r.path]),
-      [['submodule', 'vendor/lib']],
+      [['nested-repository', 'vendor/lib/.git']],
     );
-    assert.match(run.summary, /vendor\/lib is a submodule pointer \(gitlink\)/);
+    assert.match(run.summary, /vendor\/lib\/\.git.*nested git repository/);
     await repo.cleanup();
   });
 
