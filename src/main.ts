@@ -75,32 +75,27 @@ async function captureAndPublish(
   return { changes, published };
 }
 
-async function main(): Promise<void> {
-  const session = randomUUID();
-  core.saveState(STATE_SESSION, session);
-  let settings: Settings;
-  let context: RunContext;
+/** Stage 1: settings and run context; a bad input fails the step before anything starts. */
+function readConfiguration(): { settings: Settings; context: RunContext } | undefined {
   try {
-    settings = parseSettings(readActionInput);
-    context = readRunContext();
+    return { settings: parseSettings(readActionInput), context: readRunContext() };
   } catch (error) {
     core.setOutput('status', 'failed');
     core.setFailed(describeError(error));
-    return;
+    return undefined;
   }
-  registerSecrets([settings.model.apiKey, settings.githubToken]);
-  core.saveState(STATE_ENGINE, settings.engine);
-  const scratchDir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'agent-run-'));
-  const redactor = Redactor.create([settings.model.apiKey, settings.githubToken]);
-  const audit = AuditLog.create(path.join(scratchDir, 'audit', 'audit.jsonl'), redactor);
-  audit.record('run.start', describeRun(settings, context));
+}
 
+/** Stages 3 to 8, filling the outcome; stops short of publishing once the job is cancelled. */
+async function runStages(
+  settings: Settings,
+  context: RunContext,
+  session: string,
+  scratchDir: string,
+  audit: AuditLog,
+  cancel: AbortSignal,
+): Promise<RunOutcome | undefined> {
   const outcome: RunOutcome = { status: 'failed' };
-  const cancel = new AbortController();
-  const forgetCancel = registerCleanup(async () => {
-    cancel.abort();
-    audit.record('run.end', { status: 'cancelled' });
-  });
   try {
     await warnAboutUncommitted(context.workspace, audit);
     outcome.agent = await core.group('Run the agent in the sandbox', () =>
@@ -112,25 +107,46 @@ async function main(): Promise<void> {
         scratchDir,
         audit,
         log: core.info,
-        cancel: cancel.signal,
+        cancel,
       }),
     );
     // Once cancelled, nothing more may leave the runner: the signal handler ends the process.
-    if (cancel.signal.aborted) return;
+    if (cancel.aborted) return undefined;
     const unfinished = describeUnfinished(outcome.agent);
     if (unfinished !== undefined) core.warning(unfinished);
     const after = await captureAndPublish(settings, context, outcome.agent, audit);
-    outcome.changes = after.changes;
-    outcome.published = after.published;
-    outcome.refusal = after.refusal;
-    outcome.status = statusOf(after);
+    Object.assign(outcome, after, { status: statusOf(after) });
     // A refusal is the policy working, not an error: the step stays green, with a warning.
     if (after.refusal !== undefined) core.warning(after.refusal);
   } catch (error) {
-    if (cancel.signal.aborted) return;
+    if (cancel.aborted) return undefined;
     outcome.status = 'failed';
     outcome.failure = describeError(error);
   }
+  return outcome;
+}
+
+async function main(): Promise<void> {
+  const session = randomUUID();
+  core.saveState(STATE_SESSION, session);
+  const configuration = readConfiguration();
+  if (!configuration) return;
+  const { settings, context } = configuration;
+  registerSecrets([settings.model.apiKey, settings.githubToken]);
+  core.saveState(STATE_ENGINE, settings.engine);
+
+  const scratchDir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'agent-run-'));
+  const redactor = Redactor.create([settings.model.apiKey, settings.githubToken]);
+  const audit = AuditLog.create(path.join(scratchDir, 'audit', 'audit.jsonl'), redactor);
+  audit.record('run.start', describeRun(settings, context));
+
+  const cancel = new AbortController();
+  const forgetCancel = registerCleanup(async () => {
+    cancel.abort();
+    audit.record('run.end', { status: 'cancelled' });
+  });
+  const outcome = await runStages(settings, context, session, scratchDir, audit, cancel.signal);
+  if (!outcome) return;
   forgetCancel();
   await finishRun({ settings, outcome, audit, redactor, scratchDir });
 }
