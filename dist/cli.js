@@ -70311,6 +70311,36 @@ async function createRef(git, ref, sha) {
   }
 }
 
+// src/agent/context-budget.ts
+var CONTEXT_BUDGET_CHARS = 4e5;
+var KEEP_RECENT_TOOL_RESULTS = 4;
+var TRIMMED_TOOL_RESULT = "[This older tool result was removed to keep the conversation within the context budget. Call the tool again if you need it.]";
+function sizeOf(message) {
+  const content = typeof message.content === "string" ? message.content : JSON.stringify(message);
+  const calls = "tool_calls" in message ? JSON.stringify(message.tool_calls ?? []) : "";
+  return content.length + calls.length;
+}
+function trimToBudget(messages, budgetChars = CONTEXT_BUDGET_CHARS) {
+  let total = messages.reduce((sum2, message) => sum2 + sizeOf(message), 0);
+  const toolIndexes = messages.flatMap(
+    (message, index) => message.role === "tool" ? [index] : []
+  );
+  const trimmable = toolIndexes.slice(
+    0,
+    Math.max(0, toolIndexes.length - KEEP_RECENT_TOOL_RESULTS)
+  );
+  let trimmed = 0;
+  for (const index of trimmable) {
+    if (total <= budgetChars) break;
+    const message = messages[index];
+    if (message.role !== "tool" || message.content === TRIMMED_TOOL_RESULT) continue;
+    total -= sizeOf(message) - TRIMMED_TOOL_RESULT.length;
+    messages[index] = { ...message, content: TRIMMED_TOOL_RESULT };
+    trimmed++;
+  }
+  return trimmed;
+}
+
 // src/agent/loop.ts
 function isAbort(error62) {
   return error62 instanceof Error && (error62.name === "AbortError" || error62.name === "APIUserAbortError");
@@ -70342,6 +70372,8 @@ async function runAgent(run2) {
   let toolCalls = 0;
   let lastText = "";
   for (let step = 1; step <= run2.maxSteps; step++) {
+    const trimmed = trimToBudget(messages);
+    if (trimmed > 0) run2.audit.record("model.context-trimmed", { step, toolResults: trimmed });
     let completion;
     try {
       completion = await run2.client.chat.completions.create(

@@ -6,6 +6,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { AuditRecorder } from '../audit/events.ts';
 import { UserError } from '../errors.ts';
+import { trimToBudget } from './context-budget.ts';
 
 export interface ToolOutcome {
   readonly ok: boolean;
@@ -87,6 +88,8 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
   let toolCalls = 0;
   let lastText = '';
   for (let step = 1; step <= run.maxSteps; step++) {
+    const trimmed = trimToBudget(messages);
+    if (trimmed > 0) run.audit.record('model.context-trimmed', { step, toolResults: trimmed });
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await run.client.chat.completions.create(

@@ -5,6 +5,7 @@ export type AuditEventType =
   | 'sandbox.start'
   | 'sandbox.stop'
   | 'model.call'
+  | 'model.context-trimmed'
   | 'tool.call'
   | 'tool.result'
   | 'agent.end'
