@@ -1,33 +1,28 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { LABEL_SESSION } from '../../src/sandbox/profile.ts';
 import {
+  API_KEY,
+  GITHUB_TOKEN,
   parseRunnerFile,
   runAction,
   runPostStep,
+  scriptedModelInputs,
+  serviceEnv,
   startAction,
+  useServices,
   type ActionRun,
 } from '../support/action-harness.ts';
-import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from '../support/docker.ts';
-import {
-  startFakeArtifactServer,
-  type FakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
+import { BUSYBOX_IMAGE, containersWithLabel } from '../support/docker.ts';
 import {
   startFakeModelServer,
   toolResultsOf,
   type ScriptStep,
 } from '../support/fake-model-server.ts';
 import { createScratchRepo, type ScratchRepo } from '../support/scratch-git-repo.ts';
-
-const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 
 const BUGGY_PARSER = `export function parseDate(text) {
   const [year, month, day] = text.split('-').map(Number);
@@ -50,27 +45,15 @@ async function checkedOutRepo(): Promise<ScratchRepo> {
   return scratch;
 }
 
-interface Services {
-  github: FakeGitHubServer;
-  artifacts: FakeArtifactServer;
-}
-
 function inputsFor(modelUrl: string, extra: Record<string, string> = {}) {
   return {
     task: 'Fix the off-by-one month in parseDate',
-    model: 'openai/scripted-model',
-    'api-key': API_KEY,
-    'base-url': modelUrl,
-    'github-token': GITHUB_TOKEN,
+    ...scriptedModelInputs(modelUrl),
     image: BUSYBOX_IMAGE,
     'command-timeout': '20',
     labels: 'agent,bugfix',
     ...extra,
   };
-}
-
-function envFor(services: Services) {
-  return { GITHUB_API_URL: services.github.url, ...services.artifacts.env };
 }
 
 function listFiles(dir: string, skip: string): string[] {
@@ -102,17 +85,7 @@ function auditEvents(run: ActionRun): Array<{ type: string; data: Record<string,
 }
 
 describe('the action, run as the runner runs it', () => {
-  const services = {} as Services;
-
-  before(async () => {
-    await requireEngine();
-    services.github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-    services.artifacts = await startFakeArtifactServer();
-  });
-  after(async () => {
-    await services.github?.close();
-    await services.artifacts?.close();
-  });
+  const services = useServices();
 
   it('turns a task into a pushed branch, one pull request and a complete audit log', async () => {
     const repo = await checkedOutRepo();
@@ -146,7 +119,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url, { tools: 'read_file,write_file,edit_file,run_shell' }),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -243,7 +216,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -267,7 +240,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url, { tools: 'read_file,run_shell', 'disable-shell': 'true' }),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.outputs.status, 'no-changes', run.stdout + run.stderr);
@@ -288,7 +261,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url, { memory: 'lots' }),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 1);
@@ -305,7 +278,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 1);
@@ -326,7 +299,7 @@ describe('the action, run as the runner runs it', () => {
     const started = startAction({
       workspace: repo.repo,
       inputs: inputsFor(model.url, { tools: 'run_shell', 'command-timeout': '300' }),
-      env: envFor(services),
+      env: serviceEnv(services),
     });
     const deadline = Date.now() + 60_000;
     let session = '';

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { execa } from 'execa';
-import { REPO_ROOT } from '../support/action-harness.ts';
-import { BUSYBOX_IMAGE, requireEngine } from '../support/docker.ts';
+import { API_KEY, runCli, runLocalAgent } from '../support/action-harness.ts';
+import { requireEngine } from '../support/docker.ts';
 import { startFakeModelServer } from '../support/fake-model-server.ts';
 import { createScratchRepo } from '../support/scratch-git-repo.ts';
-
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
-
-function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return execa(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
-    extendEnv: false,
-    reject: false,
-  });
-}
 
 describe('the local command', () => {
   it('runs the agent on a checkout and leaves a branch and a patch, with no GitHub', async () => {
@@ -39,20 +24,7 @@ describe('the local command', () => {
         { content: 'Fixed the typo.' },
       ],
     });
-    const result = await cli(
-      [
-        '--task',
-        'Fix the typo in greeting.txt',
-        '--model',
-        'openai/scripted-model',
-        '--base-url',
-        model.url,
-        '--image',
-        BUSYBOX_IMAGE,
-      ],
-      scratch.repo,
-      { AGENT_API_KEY: API_KEY },
-    );
+    const result = await runLocalAgent('Fix the typo in greeting.txt', model.url, scratch.repo);
     await model.close();
     assert.equal(result.exitCode, 0, String(result.stdout) + String(result.stderr));
     const stdout = String(result.stdout);
@@ -72,7 +44,7 @@ describe('the local command', () => {
     );
     assert.ok(!readFileSync(audit, 'utf8').includes(API_KEY));
 
-    const verified = await cli(['verify', audit], scratch.repo);
+    const verified = await runCli(['verify', audit], scratch.repo);
     assert.equal(verified.exitCode, 0, String(verified.stderr));
     assert.match(String(verified.stdout), /chain intact \(complete\)/);
     await scratch.cleanup();
@@ -80,7 +52,7 @@ describe('the local command', () => {
 
   it('says what is wrong with a bad option and exits non-zero', async () => {
     const scratch = await createScratchRepo({ 'a.txt': 'a\n' });
-    const result = await cli(
+    const result = await runCli(
       ['--task', 'x', '--model', 'openai/m', '--cpus', 'many'],
       scratch.repo,
       {
@@ -98,20 +70,7 @@ describe('the local command', () => {
       apiKey: API_KEY,
       script: [{ content: 'Nothing to do.' }],
     });
-    const result = await cli(
-      [
-        '--task',
-        'Look around',
-        '--model',
-        'openai/scripted-model',
-        '--base-url',
-        model.url,
-        '--image',
-        BUSYBOX_IMAGE,
-      ],
-      scratch.repo,
-      { AGENT_API_KEY: API_KEY },
-    );
+    const result = await runLocalAgent('Look around', model.url, scratch.repo);
     await model.close();
     const audit = /^Audit log: (.+)$/m.exec(String(result.stdout))?.[1];
     assert.ok(audit, String(result.stdout) + String(result.stderr));
@@ -120,7 +79,7 @@ describe('the local command', () => {
     lines[0] = lines[0]!.replace('"local":true', '"local":false');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(audit, lines.join('\n'));
-    const verified = await cli(['verify', audit], scratch.repo);
+    const verified = await runCli(['verify', audit], scratch.repo);
     assert.equal(verified.exitCode, 1);
     assert.match(String(verified.stderr), /line 1/);
     await scratch.cleanup();

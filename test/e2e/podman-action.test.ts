@@ -1,40 +1,30 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { connectEngine, type Engine } from '../../src/sandbox/engine.ts';
-import { LABEL_SESSION } from '../../src/sandbox/profile.ts';
-import { runAction, runPostStep } from '../support/action-harness.ts';
-import { BUSYBOX_IMAGE } from '../support/docker.ts';
 import {
-  startFakeArtifactServer,
-  type FakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
+  API_KEY,
+  GITHUB_TOKEN,
+  runAction,
+  runPostStep,
+  scriptedModelInputs,
+  serviceEnv,
+  useServices,
+} from '../support/action-harness.ts';
+import { BUSYBOX_IMAGE } from '../support/docker.ts';
 import { startFakeModelServer, toolResultsOf } from '../support/fake-model-server.ts';
+import { containersOfSession } from '../support/sandbox-cases.ts';
 import { createScratchRepo } from '../support/scratch-git-repo.ts';
-
-const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 
 describe('the action with engine: podman', () => {
   let podman: Engine;
-  let github: FakeGitHubServer;
-  let artifacts: FakeArtifactServer;
-
-  before(async () => {
+  const services = useServices(async () => {
     try {
       podman = await connectEngine('podman');
     } catch (error) {
       throw new Error(`These tests need Podman's API service (run .ci/run): ${error}`);
     }
-    github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-    artifacts = await startFakeArtifactServer();
-  });
-  after(async () => {
-    await github?.close();
-    await artifacts?.close();
   });
 
   it('runs the agent in a Podman sandbox and opens the pull request', async () => {
@@ -65,15 +55,12 @@ describe('the action with engine: podman', () => {
       workspace: repo.repo,
       inputs: {
         task: 'Make months 0-based',
-        model: 'openai/scripted-model',
-        'api-key': API_KEY,
-        'base-url': model.url,
-        'github-token': GITHUB_TOKEN,
+        ...scriptedModelInputs(model.url),
         image: BUSYBOX_IMAGE,
         engine: 'podman',
         tools: 'read_file,edit_file,run_shell',
       },
-      env: { GITHUB_API_URL: github.url, ...artifacts.env },
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -100,10 +87,7 @@ describe('the action with engine: podman', () => {
     assert.equal(start?.data.engine, 'podman');
 
     // Nothing is left in Podman once the step ends; the post step finds nothing to remove.
-    const left = await podman.docker.listContainers({
-      all: true,
-      filters: { label: [`${LABEL_SESSION}=${run.state['sandbox-session']}`] },
-    });
+    const left = await containersOfSession(podman, run.state['sandbox-session']!);
     assert.deepEqual(left, []);
     assert.equal((await runPostStep(run)).exitCode, 0);
     await repo.cleanup();

@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { LABEL_SESSION } from '../../src/sandbox/profile.ts';
-import { REPO_ROOT, runAction, type ActionRun } from '../support/action-harness.ts';
-import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from '../support/docker.ts';
 import {
-  startFakeArtifactServer,
-  type FakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
+  API_KEY,
+  runAction,
+  runLocalAgent,
+  scriptedModelInputs,
+  serviceEnv,
+  useServices,
+  type ActionRun,
+} from '../support/action-harness.ts';
+import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from '../support/docker.ts';
 import {
   startFakeModelServer,
   toolResultsOf,
@@ -22,8 +24,6 @@ import {
 } from '../support/fake-model-server.ts';
 import { createScratchRepo, type ScratchRepo } from '../support/scratch-git-repo.ts';
 
-const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 const MIB = 1024 ** 2;
 
 interface AuditEvent {
@@ -56,17 +56,7 @@ async function branchesOf(repo: string, scratch: ScratchRepo): Promise<string[]>
 }
 
 describe('vetting the change before publishing, run as the runner runs it', () => {
-  const services = {} as { github: FakeGitHubServer; artifacts: FakeArtifactServer };
-
-  before(async () => {
-    await requireEngine();
-    services.github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-    services.artifacts = await startFakeArtifactServer();
-  });
-  after(async () => {
-    await services.github?.close();
-    await services.artifacts?.close();
-  });
+  const services = useServices();
 
   /** Runs the action with a model that makes these tool calls in one turn, then stops. */
   async function runAgentThatCalls(
@@ -82,16 +72,13 @@ describe('vetting the change before publishing, run as the runner runs it', () =
       workspace: repo.repo,
       inputs: {
         task: 'Tidy up the project',
-        model: 'openai/scripted-model',
-        'api-key': API_KEY,
-        'base-url': model.url,
-        'github-token': GITHUB_TOKEN,
+        ...scriptedModelInputs(model.url),
         image: BUSYBOX_IMAGE,
         tools: 'read_file,write_file,edit_file,run_shell',
         'command-timeout': '20',
         ...inputs,
       },
-      env: { GITHUB_API_URL: services.github.url, ...services.artifacts.env },
+      env: serviceEnv(services),
     });
     const results = model.chatRequests[1] ? toolResultsOf(model.chatRequests[1]) : [];
     await model.close();
@@ -299,30 +286,7 @@ describe('vetting in the local command', () => {
         { content: 'Done.' },
       ],
     });
-    const result = await execa(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'dist', 'cli.js'),
-        '--task',
-        'Add CI',
-        '--model',
-        'openai/scripted-model',
-        '--base-url',
-        model.url,
-        '--image',
-        BUSYBOX_IMAGE,
-      ],
-      {
-        cwd: repo.repo,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? repo.root,
-          AGENT_API_KEY: API_KEY,
-        },
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const result = await runLocalAgent('Add CI', model.url, repo.repo);
     await model.close();
     const stdout = String(result.stdout);
     assert.equal(result.exitCode, 2, stdout + String(result.stderr));

@@ -1,25 +1,24 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, runAction } from '../support/action-harness.ts';
-import { DEBIAN_IMAGE, requireEngine } from '../support/docker.ts';
+import { describe, it } from 'node:test';
 import {
-  startFakeArtifactServer,
-  type FakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
+  API_KEY,
+  REPO_ROOT,
+  runAction,
+  scriptedModelInputs,
+  serviceEnv,
+  useServices,
+} from '../support/action-harness.ts';
+import { DEBIAN_IMAGE } from '../support/docker.ts';
 import {
   startFakeModelServer,
   toolResultsOf,
   type ScriptStep,
 } from '../support/fake-model-server.ts';
 
-const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 const CORRECT = 'm: 1024 ** 2,';
 const DEFECT = 'm: 1000 ** 2,';
 const DEFECT_FILE = 'src/config/parse-settings.ts';
@@ -45,7 +44,9 @@ function copyOfThisProject(): { workspace: string; origin: string } {
   const root = mkdtempSync(path.join(tmpdir(), 'self-'));
   const workspace = path.join(root, 'workspace');
   const origin = path.join(root, 'origin.git');
-  for (const file of git(REPO_ROOT, 'ls-files', '-z').split('\0').filter(Boolean)) {
+  // New files too: the copy must hold what an uncommitted change is about to commit.
+  const files = git(REPO_ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard');
+  for (const file of files.split('\0').filter(Boolean)) {
     mkdirSync(path.dirname(path.join(workspace, file)), { recursive: true });
     cpSync(path.join(REPO_ROOT, file), path.join(workspace, file));
   }
@@ -66,18 +67,7 @@ function copyOfThisProject(): { workspace: string; origin: string } {
 }
 
 describe('the action on a real project: a copy of this repository', () => {
-  let github: FakeGitHubServer;
-  let artifacts: FakeArtifactServer;
-
-  before(async () => {
-    await requireEngine();
-    github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-    artifacts = await startFakeArtifactServer();
-  });
-  after(async () => {
-    await github?.close();
-    await artifacts?.close();
-  });
+  const services = useServices();
 
   it('finds the planted defect with the unit tests, fixes it and proves the fix', async () => {
     const { workspace, origin } = copyOfThisProject();
@@ -106,15 +96,12 @@ describe('the action on a real project: a copy of this repository', () => {
       workspace,
       inputs: {
         task: 'The unit tests fail; find the cause and fix it',
-        model: 'openai/scripted-model',
-        'api-key': API_KEY,
-        'base-url': model.url,
-        'github-token': GITHUB_TOKEN,
+        ...scriptedModelInputs(model.url),
         image: DEBIAN_IMAGE,
         tools: 'read_file,read_lines,edit_file,grep,find,run_shell',
         'command-timeout': '180',
       },
-      env: { GITHUB_API_URL: github.url, ...artifacts.env },
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -136,7 +123,7 @@ describe('the action on a real project: a copy of this repository', () => {
     });
     assert.match(diff, /^-\s+m: 1000 \*\* 2,$/m);
     assert.match(diff, /^\+\s+m: 1024 \*\* 2,$/m);
-    assert.deepEqual(github.violations, []);
-    assert.equal(github.pulls.filter((p) => p.head === run.outputs.branch).length, 1);
+    assert.deepEqual(services.github.violations, []);
+    assert.equal(services.github.pulls.filter((p) => p.head === run.outputs.branch).length, 1);
   });
 });

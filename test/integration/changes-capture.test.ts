@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { captureChanges } from '../../src/changes/capture.ts';
-import type { ChangedFile } from '../../src/changes/capture.ts';
+import { byPath } from '../support/changed-files.ts';
 import { createScratchRepo, plantHooks } from '../support/scratch-git-repo.ts';
 import type { ScratchRepo } from '../support/scratch-git-repo.ts';
 
@@ -26,12 +26,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await scratch.cleanup();
 });
-
-function byPath(files: readonly ChangedFile[], path: string): ChangedFile {
-  const file = files.find((candidate) => candidate.path === path);
-  assert.ok(file, `expected ${path} among ${files.map((f) => f.path).join(', ')}`);
-  return file;
-}
 
 async function makeTypicalChanges(): Promise<void> {
   await scratch.write('src/app.js', 'console.log("one");\nconsole.log("2");\nconsole.log("3");\n');

@@ -3,8 +3,8 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { captureChanges, MAX_PATCH_SOURCE_BYTES } from '../../src/changes/capture.ts';
-import type { ChangedFile } from '../../src/changes/capture.ts';
 import { vetChanges, vetPolicyFor } from '../../src/changes/vet.ts';
+import { byPath } from '../support/changed-files.ts';
 import { createScratchRepo } from '../support/scratch-git-repo.ts';
 import type { ScratchRepo } from '../support/scratch-git-repo.ts';
 
@@ -28,12 +28,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await scratch.cleanup();
 });
-
-function byPath(files: readonly ChangedFile[], path: string): ChangedFile {
-  const file = files.find((candidate) => candidate.path === path);
-  assert.ok(file, `expected ${path} among ${files.map((f) => f.path).join(', ')}`);
-  return file;
-}
 
 function rulesOf(changes: Awaited<ReturnType<typeof captureChanges>>): string[] {
   const verdict = vetChanges(changes, POLICY);

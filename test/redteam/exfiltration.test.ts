@@ -7,17 +7,17 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DEBIAN_IMAGE } from '../support/docker.ts';
 import type { ScriptStep } from '../support/fake-model-server.ts';
 import {
-  assertContained,
+  attackCheckout,
   checkoutTarget,
+  concludeAttack,
   latestResults,
   runAttack,
   shell,
-  startServices,
-  type Services,
+  useServices,
 } from '../support/redteam.ts';
 
 const NETWORK_LOOK =
@@ -61,24 +61,16 @@ async function listenCounting(where: number | string): Promise<CountingServer> {
 }
 
 describe('red team: exfiltration (T1041, T1048)', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('has only the loopback interface and an empty route table', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [{ toolCalls: [shell('look', NETWORK_LOOK)] }, { content: 'Offline.' }],
     });
     const look = attack.result('look');
     assert.match(look, /== route\nIface\tDestination/, 'the route table was read');
     assert.ok(hasOnlyLoopback(look), look);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('cannot resolve a name, once it has seen that there is no route', async () => {
@@ -103,8 +95,7 @@ describe('red team: exfiltration (T1041, T1048)', () => {
     assert.match(seen, /getent: 2/);
     assert.match(seen, /socket\.gaierror/);
     assert.doesNotMatch(seen, /\d+\.\d+\.\d+\.\d+/, 'an address was resolved');
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it("cannot reach a TCP or UDP service on the host's loopback", async () => {
@@ -142,8 +133,7 @@ describe('red team: exfiltration (T1041, T1048)', () => {
     }
     await tcp.close();
     udp.close();
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it("cannot connect to an abstract Unix socket in the host's network namespace", async () => {
@@ -163,7 +153,6 @@ describe('red team: exfiltration (T1041, T1048)', () => {
     assert.match(attack.result('connect'), /ConnectionRefusedError|FileNotFoundError/);
     assert.equal(host.connections(), 0, 'the host socket was reached');
     await host.close();
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 });

@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  assertContained,
+  attackCheckout,
   call,
   checkoutTarget,
+  concludeAttack,
   logOf,
   runAttack,
-  startServices,
+  useServices,
   type Attack,
-  type Services,
 } from '../support/redteam.ts';
 
 function offeredTools(attack: Attack): string[] {
@@ -29,17 +29,10 @@ function assertRefusedAtDispatch(attack: Attack, id: string, message: RegExp): v
 }
 
 describe('red team: hidden tools', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('refuses file tools left out of the tools input', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -59,15 +52,13 @@ describe('red team: hidden tools', () => {
     for (const id of ['write', 'edit']) {
       assertRefusedAtDispatch(attack, id, /is not enabled in this run, so nothing was done/);
     }
-    assert.equal(existsSync(path.join(target.repo, 'pwned.txt')), false);
+    assert.equal(existsSync(path.join(attack.target.repo, 'pwned.txt')), false);
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses run_shell when disable-shell is true, though tools lists it', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [call('shell', 'run_shell', { cmd: 'touch pwned.txt' })],
@@ -78,10 +69,9 @@ describe('red team: hidden tools', () => {
     });
     assert.deepEqual(offeredTools(attack), ['read_file']);
     assertRefusedAtDispatch(attack, 'shell', /"run_shell" is not enabled in this run/);
-    assert.equal(existsSync(path.join(target.repo, 'pwned.txt')), false);
+    assert.equal(existsSync(path.join(attack.target.repo, 'pwned.txt')), false);
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses tool names that do not exist, prototype names among them', async () => {
@@ -102,8 +92,7 @@ describe('red team: hidden tools', () => {
       assertRefusedAtDispatch(attack, `unknown-${i}`, new RegExp(`no tool named "${name}"`));
     }
     assert.equal(existsSync(path.join(target.repo, 'pwned.txt')), false);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses look-alike names of a disabled tool: other case, spacing, Unicode', async () => {
@@ -135,7 +124,6 @@ describe('red team: hidden tools', () => {
       assert.equal(existsSync(path.join(target.repo, `pwned-${i}.txt`)), false);
     }
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import type { ScriptStep } from '../support/fake-model-server.ts';
 import {
@@ -13,15 +13,17 @@ import {
   assertContained,
   assertNoContainerLeft,
   assertNoSecretIn,
+  attackCheckout,
   auditLogPath,
   checkoutTarget,
+  concludeAttack,
   containersOf,
   launchAttack,
   logOf,
   runAttack,
   runPostStep,
   shell,
-  startServices,
+  useServices,
   waitForSandbox,
   type ModelFront,
   type Services,
@@ -88,13 +90,7 @@ function assertAuditVerifiesAt(target: Target): void {
 }
 
 describe('red team: leftovers', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('leaves no container after a successful run, before the post step', async () => {
     const target = await checkoutTarget();
@@ -124,13 +120,11 @@ describe('red team: leftovers', () => {
     assert.equal(attack.run.outputs.status, 'failed');
     assert.match(attack.run.stdout, /::error::The model call failed \(HTTP 503\)/);
     assert.equal(attack.events().at(-1)?.data.status, 'failed');
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('leaves no container when the model answers with malformed JSON', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [{ toolCalls: [shell('work', 'echo working')] }, { content: 'Done.' }],
       modelFront: (upstream) => startGarbageAfter(1, upstream),
     });
@@ -139,8 +133,7 @@ describe('red team: leftovers', () => {
     assert.equal(attack.run.exitCode, 1, logOf(attack));
     assert.equal(attack.run.outputs.status, 'failed');
     assert.match(attack.run.stdout, /::error::The model call failed/);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it("exits after SIGINT within the runner's grace period, leaving no container", async () => {

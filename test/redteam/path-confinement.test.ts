@@ -4,18 +4,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DEBIAN_IMAGE } from '../support/docker.ts';
 import {
   assertContained,
+  attackCheckout,
   call,
   checkoutTarget,
+  concludeAttack,
   logOf,
   runAttack,
   shell,
-  startServices,
+  useServices,
   type Attack,
-  type Services,
 } from '../support/redteam.ts';
 
 const OUTSIDE = /^Refused: ".*" is outside the working directory \/workspace\./;
@@ -31,13 +32,7 @@ function assertRefused(attack: Attack, id: string, message: RegExp): void {
 }
 
 describe('red team: path confinement of the file tools', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('refuses ../ paths out of the working directory in every file tool', async () => {
     const target = await checkoutTarget();
@@ -62,8 +57,7 @@ describe('red team: path confinement of the file tools', () => {
     });
     for (const id of ['read', 'lines', 'write', 'edit', 'grep']) assertRefused(attack, id, OUTSIDE);
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses absolute paths to system and /proc files', async () => {
@@ -82,13 +76,11 @@ describe('red team: path confinement of the file tools', () => {
       ],
     });
     for (const id of ['passwd', 'environ', 'root', 'host']) assertRefused(attack, id, OUTSIDE);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses to read through a symlink in the workspace that points outside it', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -107,8 +99,7 @@ describe('red team: path confinement of the file tools', () => {
     for (const id of ['read', 'lines', 'grep', 'find']) assertRefused(attack, id, THROUGH_LINK);
     assert.doesNotMatch(attack.result('find'), /passwd|shadow|hostname/);
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses to write or edit through a symlink that points at a host file', async () => {
@@ -180,8 +171,7 @@ describe('red team: path confinement of the file tools', () => {
   }
 
   it("handles files named '--help' and '-rf' as data in every file tool", async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -206,7 +196,7 @@ describe('red team: path confinement of the file tools', () => {
     assert.equal(attack.run.outputs.status, 'pr-opened', logOf(attack));
     assert.deepEqual(attack.run.outputs['changed-files']!.split('\n').sort(), ['--help', '-rf']);
     const tree = execFileSync('git', ['ls-tree', '-r', '--name-only', attack.run.outputs.branch!], {
-      cwd: target.scratch.origin,
+      cwd: attack.target.scratch.origin,
       encoding: 'utf8',
     });
     assert.deepEqual(tree.trim().split('\n').sort(), [
@@ -215,13 +205,11 @@ describe('red team: path confinement of the file tools', () => {
       'README.md',
       'src/widget.js',
     ]);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it("refuses find with a path of '..' and keeps a pattern with '..' inside", async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -236,13 +224,11 @@ describe('red team: path confinement of the file tools', () => {
     assertRefused(attack, 'parent', OUTSIDE);
     assertRefused(attack, 'deep', OUTSIDE);
     assert.match(attack.result('pattern'), /^No files match/);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('refuses a path with a newline or NUL that could split a command', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -256,7 +242,6 @@ describe('red team: path confinement of the file tools', () => {
     assertRefused(attack, 'newline', /^Refused: the path .* control character/);
     assertRefused(attack, 'nul', /^Refused: the path .* control character/);
     assert.equal(attack.run.outputs.status, 'no-changes', logOf(attack));
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 });

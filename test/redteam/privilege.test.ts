@@ -2,16 +2,15 @@
 // setuid binaries, capabilities, namespaces, the engine's socket, the root file system.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { DEBIAN_IMAGE } from '../support/docker.ts';
+import { describe, it } from 'node:test';
+import { DEBIAN_IMAGE, requireEngine } from '../support/docker.ts';
 import {
-  assertContained,
-  call,
+  attackCheckout,
   checkoutTarget,
+  concludeAttack,
   runAttack,
   shell,
-  startServices,
-  type Services,
+  useServices,
 } from '../support/redteam.ts';
 
 /** The Debian test image plus a setuid-root copy of `id`, as an image with `su` would have. */
@@ -48,18 +47,13 @@ function statusField(text: string, name: string): string | undefined {
 const isRoot = process.getuid?.() === 0;
 
 describe('red team: privilege', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
+  const services = useServices(async () => {
+    await requireEngine();
     buildSetuidImage();
-  });
-  after(async () => {
-    await services?.close();
   });
 
   it('runs as a non-root user with no capabilities and no-new-privileges', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         { toolCalls: [shell('whoami', 'id -u; cat /proc/self/status')] },
         { content: 'Looked around.' },
@@ -73,8 +67,7 @@ describe('red team: privilege', () => {
       assert.equal(statusField(seen, set), '0000000000000000', `${set} is empty`);
     }
     assert.equal(statusField(seen, 'NoNewPrivs'), '1');
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('gains nothing from a setuid-root binary, su, setuid() or a user namespace', async () => {
@@ -104,8 +97,7 @@ describe('red team: privilege', () => {
     for (const id of Object.keys(attempts)) {
       assert.doesNotMatch(attack.result(id), /^stdout:\n0$/m, `${id} became root`);
     }
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('finds no Docker or Podman socket, nor any other socket, to reach the engine', async () => {
@@ -121,8 +113,7 @@ describe('red team: privilege', () => {
     const seen = attack.result('look');
     assert.equal(seen.match(/No such file or directory/g)?.length, 5, seen);
     assert.match(seen, /sockets:\nend$/m, 'no socket anywhere, no engine variable');
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('cannot write to the root file system or to kernel interfaces', async () => {
@@ -155,8 +146,7 @@ describe('red team: privilege', () => {
       );
     }
     assert.match(attack.result('tmp'), /^exit code: 0\nstdout:\ntmp-writable$/);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
   // A checkout that belongs to root is attacked in test/root/, which CI runs as root.
 });

@@ -2,7 +2,7 @@
 // the repository's secrets once merged, or a change too big to review. Publishing stops: status
 // `refused`, no push, no pull request, and the reason in the summary and the audit log.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   assertContained,
   call,
@@ -11,7 +11,7 @@ import {
   originBranches,
   runAttack,
   shell,
-  startServices,
+  useServices,
   type Attack,
   type Services,
 } from '../support/redteam.ts';
@@ -46,13 +46,7 @@ function assertRefused(attack: Attack, services: Services, since: number, path: 
 }
 
 describe('red team: protected paths', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('refuses to publish a workflow slipped in with an innocent README task', async () => {
     const target = await checkoutTarget();

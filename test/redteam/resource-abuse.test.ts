@@ -3,15 +3,17 @@
 // must be stopped by a limit and reported to the model, and the run must go on: the model's
 // next call works, the action ends in bounded time, and no container is left.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ScriptedToolCall } from '../support/fake-model-server.ts';
 import {
   assertContained,
+  attackCheckout,
   checkoutTarget,
+  concludeAttack,
   logOf,
   runAttack,
   shell,
-  startServices,
+  useServices,
   type Attack,
   type Services,
 } from '../support/redteam.ts';
@@ -57,13 +59,7 @@ async function assertRunWentOn(attack: Attack, id: string): Promise<void> {
 const KILLED_AT_TIMEOUT = /\[the command was killed after 5 s, the command timeout/;
 
 describe('red team: resource abuse (T1499)', () => {
-  let services: Services;
-  before(async () => {
-    services = await startServices();
-  });
-  after(async () => {
-    await services?.close();
-  });
+  const services = useServices();
 
   it('stops a fork bomb at the process limit and carries on', async () => {
     const attack = await attackThenCarryOn(services, shell('bomb', 'b(){ b|b& }; b; sleep 60'));
@@ -143,13 +139,11 @@ describe('red team: resource abuse (T1499)', () => {
     // Returned at once rather than at the timeout: the processes really were left behind.
     assert.doesNotMatch(attack.result('leave'), KILLED_AT_TIMEOUT);
     assert.equal(attack.result('look'), 'exit code: 0\nstdout:\nlisted', 'a sleep survived');
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 
   it('leaves a named pipe in the workspace that does not hang the host capture', async () => {
-    const target = await checkoutTarget();
-    const attack = await runAttack(services, target, {
+    const attack = await attackCheckout(services, {
       script: [
         {
           toolCalls: [
@@ -165,7 +159,6 @@ describe('red team: resource abuse (T1499)', () => {
     // The pipe cannot be committed; the README change can.
     assert.equal(attack.run.outputs.status, 'pr-opened', logOf(attack));
     assert.deepEqual(attack.run.outputs['changed-files']!.split('\n'), ['README.md']);
-    assertContained(attack);
-    await target.cleanup();
+    await concludeAttack(attack);
   });
 });

@@ -1,22 +1,19 @@
 // Runs as root, like a self-hosted runner that runs jobs as root: .ci/run runs this tier as
 // root after the rest of the suite ran as the unprivileged runner user.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runAction } from '../support/action-harness.ts';
-import { BUSYBOX_IMAGE, requireEngine } from '../support/docker.ts';
+import { describe, it } from 'node:test';
 import {
-  startFakeArtifactServer,
-  type FakeArtifactServer,
-} from '../support/fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from '../support/fake-github-server.ts';
+  API_KEY,
+  runAction,
+  scriptedModelInputs,
+  serviceEnv,
+  useServices,
+} from '../support/action-harness.ts';
+import { BUSYBOX_IMAGE, requireEngine } from '../support/docker.ts';
 import { startFakeModelServer, toolResultsOf } from '../support/fake-model-server.ts';
 import { createScratchRepo } from '../support/scratch-git-repo.ts';
-
-const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 
 function owners(dir: string): Set<string> {
   const seen = new Set<string>();
@@ -28,18 +25,9 @@ function owners(dir: string): Set<string> {
 }
 
 describe('a checkout that belongs to root', () => {
-  let github: FakeGitHubServer;
-  let artifacts: FakeArtifactServer;
-
-  before(async () => {
+  const services = useServices(async () => {
     assert.equal(process.getuid?.(), 0, 'this tier must run as root (see .ci/run)');
     await requireEngine();
-    github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-    artifacts = await startFakeArtifactServer();
-  });
-  after(async () => {
-    await github?.close();
-    await artifacts?.close();
   });
 
   it('is worked on by an unprivileged sandbox user and given back to root', async () => {
@@ -61,14 +49,11 @@ describe('a checkout that belongs to root', () => {
       workspace: scratch.repo,
       inputs: {
         task: 'Add two files',
-        model: 'openai/scripted-model',
-        'api-key': API_KEY,
-        'base-url': model.url,
-        'github-token': GITHUB_TOKEN,
+        ...scriptedModelInputs(model.url),
         image: BUSYBOX_IMAGE,
         tools: 'write_file,run_shell',
       },
-      env: { GITHUB_API_URL: github.url, ...artifacts.env },
+      env: serviceEnv(services),
     });
     await model.close();
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);

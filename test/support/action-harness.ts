@@ -2,13 +2,89 @@
 // variables, an event payload file, and the GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY
 // files; then `node dist/post.js` with the saved state as STATE_* variables.
 import { execa, type ResultPromise } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { BUSYBOX_IMAGE, requireEngine } from './docker.ts';
+import { startFakeArtifactServer, type FakeArtifactServer } from './fake-artifact-server.ts';
+import { startFakeGitHubServer, type FakeGitHubServer } from './fake-github-server.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.join(REPO_ROOT, 'dist');
+
+/** A job token and a model key shaped like real ones, fresh for each test file. */
+export const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
+export const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
+
+/** The GitHub API and artifact service stand-ins a run of the action talks to. */
+export interface Services {
+  readonly github: FakeGitHubServer;
+  readonly artifacts: FakeArtifactServer;
+  close(): Promise<void>;
+}
+
+export async function startServices(): Promise<Services> {
+  const github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
+  const artifacts = await startFakeArtifactServer();
+  return {
+    github,
+    artifacts,
+    close: async () => {
+      await github.close();
+      await artifacts.close();
+    },
+  };
+}
+
+/**
+ * Starts the stand-ins before the enclosing describe's tests, once `prepare` (by default: a
+ * Docker engine answers) has passed, and closes them after. The object is filled in by then.
+ */
+export function useServices(prepare: () => Promise<unknown> = requireEngine): Services {
+  const services = {} as Services;
+  before(async () => {
+    await prepare();
+    Object.assign(services, await startServices());
+  });
+  after(async () => {
+    await services.close?.();
+  });
+  return services;
+}
+
+/** The variables that point the action at the stand-ins instead of github.com. */
+export function serviceEnv(services: Services): Record<string, string> {
+  return { GITHUB_API_URL: services.github.url, ...services.artifacts.env };
+}
+
+/** The inputs that send the action to the scripted model with this file's credentials. */
+export function scriptedModelInputs(modelUrl: string): Record<string, string> {
+  return {
+    model: 'openai/scripted-model',
+    'api-key': API_KEY,
+    'base-url': modelUrl,
+    'github-token': GITHUB_TOKEN,
+  };
+}
+
+/** The local command (dist/cli.js) in `cwd`, with only PATH, HOME and `env` set. */
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return execa(process.execPath, [path.join(DIST, 'cli.js'), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+/** The local command given `task` in `cwd`, talking to the scripted model at `modelUrl`. */
+export function runLocalAgent(task: string, modelUrl: string, cwd: string) {
+  const args = ['--task', task, '--model', 'openai/scripted-model', '--base-url', modelUrl];
+  return runCli([...args, '--image', BUSYBOX_IMAGE], cwd, { AGENT_API_KEY: API_KEY });
+}
 
 export interface RunnerFiles {
   readonly dir: string;

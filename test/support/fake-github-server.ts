@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { closeServer, isRecord, listen, readText, sendJson, tryParseJson } from './http-server.ts';
 
 export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
@@ -144,6 +144,8 @@ const DOCS_URL = 'https://docs.github.com/rest';
 const HTML_BASE = 'https://github.com';
 const SPEC_ID = 'https://api.github.com/openapi.json';
 const BOT_ID = 41898282;
+// GitHub names the charset; octokit reads either, but the stand-in answers as GitHub does.
+const JSON_UTF8 = { 'content-type': 'application/json; charset=utf-8' };
 
 export async function startFakeGitHubServer(
   options: FakeGitHubOptions = {},
@@ -159,7 +161,7 @@ export async function startFakeGitHubServer(
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(context, req, res).catch((error: unknown) => {
       violations.push(violation('response', req, undefined, `stand-in failure: ${String(error)}`));
-      if (!res.headersSent) sendJson(res, 500, errorBody(500, 'Server Error'), {});
+      if (!res.headersSent) sendJson(res, 500, errorBody(500, 'Server Error'), JSON_UTF8);
     });
   });
   return {
@@ -407,7 +409,7 @@ interface Matched {
 
 async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://stand-in');
-  const raw = await readBody(req);
+  const raw = await readText(req);
   const record: RecordedGitHubRequest = {
     method: req.method ?? 'GET',
     path: url.pathname,
@@ -420,7 +422,11 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   ctx.requests.push(record);
   const result = answer(ctx, req, record, raw);
   record.status = result.status;
-  sendJson(res, result.status, result.body, { ...standardHeaders(), ...result.headers });
+  sendJson(res, result.status, result.body, {
+    ...JSON_UTF8,
+    ...standardHeaders(),
+    ...result.headers,
+  });
 }
 
 function answer(
@@ -1079,60 +1085,6 @@ function standardHeaders(): Record<string, string> {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function tryParseJson(raw: string): unknown {
-  if (raw === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }

@@ -9,15 +9,19 @@ import path from 'node:path';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { LABEL_SESSION } from '../../src/sandbox/profile.ts';
 import {
+  API_KEY,
+  GITHUB_TOKEN,
   parseRunnerFile,
   runPostStep,
+  scriptedModelInputs,
+  serviceEnv,
   startAction,
+  useServices,
   type ActionRun,
   type RunnerFiles,
+  type Services,
 } from './action-harness.ts';
-import { BUSYBOX_IMAGE, containersWithLabel, requireEngine } from './docker.ts';
-import { startFakeArtifactServer, type FakeArtifactServer } from './fake-artifact-server.ts';
-import { startFakeGitHubServer, type FakeGitHubServer } from './fake-github-server.ts';
+import { BUSYBOX_IMAGE, containersWithLabel } from './docker.ts';
 import {
   startFakeModelServer,
   type ChatCompletionRequest,
@@ -28,8 +32,6 @@ import {
 import { createScratchRepo, plantHooks, type ScratchRepo } from './scratch-git-repo.ts';
 import type { ResultPromise } from 'execa';
 
-export const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-export const API_KEY = `sk-proj-${randomBytes(24).toString('hex')}`;
 /** The header value actions/checkout stores: basic auth of `x-access-token:<token>`. */
 export const BASIC_CREDENTIAL = Buffer.from(`x-access-token:${GITHUB_TOKEN}`).toString('base64');
 
@@ -55,26 +57,6 @@ export const SECRET_SHAPES_ERE = 'ghs_[0-9a-f]{36}|sk-proj-[0-9a-f]{48}|eC1hY2Nl
 export const DEFAULT_TASK = 'Tidy up the README';
 /** The branch name comes from the task and the run id: a distinct task keeps runs apart. */
 let attackCount = 0;
-
-export interface Services {
-  readonly github: FakeGitHubServer;
-  readonly artifacts: FakeArtifactServer;
-  close(): Promise<void>;
-}
-
-export async function startServices(): Promise<Services> {
-  await requireEngine();
-  const github = await startFakeGitHubServer({ token: GITHUB_TOKEN, repo: 'demo' });
-  const artifacts = await startFakeArtifactServer();
-  return {
-    github,
-    artifacts,
-    close: async () => {
-      await github.close();
-      await artifacts.close();
-    },
-  };
-}
 
 /** The repository under attack, as the runner holds it, and the host files around it. */
 export interface Target {
@@ -206,10 +188,7 @@ export interface AuditEvent {
 export function inputsFor(modelUrl: string, extra: Record<string, string> = {}) {
   return {
     task: DEFAULT_TASK,
-    model: 'openai/scripted-model',
-    'api-key': API_KEY,
-    'base-url': modelUrl,
-    'github-token': GITHUB_TOKEN,
+    ...scriptedModelInputs(modelUrl),
     image: BUSYBOX_IMAGE,
     tools: 'read_file,read_lines,write_file,edit_file,grep,find,run_shell',
     'command-timeout': '20',
@@ -218,11 +197,7 @@ export function inputsFor(modelUrl: string, extra: Record<string, string> = {}) 
 }
 
 export function envFor(services: Services, target: Target): Record<string, string> {
-  return {
-    GITHUB_API_URL: services.github.url,
-    RUNNER_TEMP: target.runnerTemp,
-    ...services.artifacts.env,
-  };
+  return { ...serviceEnv(services), RUNNER_TEMP: target.runnerTemp };
 }
 
 /** Starts the action without waiting, for attacks that signal the process mid-run. */
@@ -263,6 +238,20 @@ export async function runAttack(
   options: AttackOptions,
 ): Promise<Attack> {
   return (await launchAttack(services, target, options)).finish();
+}
+
+/** Runs an attack on a fresh checkout of its own, which the attack's `target` names. */
+export async function attackCheckout(
+  services: Services,
+  options: AttackOptions & { readonly checkout?: TargetOptions },
+): Promise<Attack> {
+  return runAttack(services, await checkoutTarget(options.checkout), options);
+}
+
+/** The checks every attack must pass, then the checkout it ran on is removed. */
+export async function concludeAttack(attack: Attack): Promise<void> {
+  assertContained(attack);
+  await attack.target.cleanup();
 }
 
 function describeAttack(
@@ -468,4 +457,4 @@ export async function waitForSandbox(
   assert.fail('the sandbox never started');
 }
 
-export { runPostStep };
+export { API_KEY, GITHUB_TOKEN, runPostStep, useServices, type Services };

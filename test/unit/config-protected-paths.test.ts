@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InputName } from '../../src/config/inputs.ts';
-import { parseMaxFileSize, parseSettings } from '../../src/config/parse-settings.ts';
+import { parseMaxFileSize } from '../../src/config/parse-settings.ts';
 import { parseProtectedPaths } from '../../src/config/protected-paths.ts';
-import { InputError } from '../../src/errors.ts';
-
-function settingsFrom(inputs: Partial<Record<InputName, string>>) {
-  const all = { task: 'fix it', model: 'openai/gpt-5.2-codex', 'api-key': 'sk-test', ...inputs };
-  return parseSettings((name) => all[name] ?? '');
-}
-
-function assertInputError(fn: () => unknown, input: string, pattern: RegExp) {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof InputError, `expected InputError, got ${String(error)}`);
-    assert.equal(error.input, input);
-    assert.match(`${error.message} ${error.hint}`, pattern);
-    return true;
-  });
-}
+import { assertInputError, settingsFrom } from '../support/settings.ts';
 
 describe('protected-paths input', () => {
   it('protects workflows and caps files at 1 MiB by default', () => {

@@ -1,32 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InputName } from '../../src/config/inputs.ts';
-import {
-  parseMemory,
-  parseSettings,
-  parseWorkingDirectory,
-} from '../../src/config/parse-settings.ts';
+import { parseMemory, parseWorkingDirectory } from '../../src/config/parse-settings.ts';
 import { routeModel } from '../../src/config/routing.ts';
-import { InputError } from '../../src/errors.ts';
-
-function settingsFrom(inputs: Partial<Record<InputName, string>>) {
-  const all = {
-    task: 'fix the parser',
-    model: 'openai/gpt-5.2-codex',
-    'api-key': 'sk-test',
-    ...inputs,
-  };
-  return parseSettings((name) => all[name] ?? '');
-}
-
-function assertInputError(fn: () => unknown, input: string, pattern: RegExp) {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof InputError, `expected InputError, got ${String(error)}`);
-    assert.equal(error.input, input);
-    assert.match(`${error.message} ${error.hint}`, pattern);
-    return true;
-  });
-}
+import { assertInputError, settingsFrom } from '../support/settings.ts';
 
 describe('settings from inputs', () => {
   it('applies the documented defaults when only task, model and key are given', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ExecRequest, ExecResult, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { createToolbox } from '../../src/tools/registry.ts';
+import { execResult } from '../support/exec-result.ts';
 
 /** Dispatch checks run before any command: a sandbox that records calls proves none ran. */
 function recordingSandbox(result?: Partial<ExecResult>) {
@@ -13,16 +14,7 @@ function recordingSandbox(result?: Partial<ExecResult>) {
     async exec(request) {
       calls.push(request);
       if (!result) throw new Error('the container is gone');
-      return {
-        exitCode: 0,
-        stdout: Buffer.alloc(0),
-        stderr: Buffer.alloc(0),
-        timedOut: false,
-        flooded: false,
-        droppedBytes: { stdout: 0, stderr: 0 },
-        durationMs: 1,
-        ...result,
-      };
+      return execResult(result);
     },
     async settle() {
       return { leftoverProcesses: 0, oomKills: 0 };

@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExecResult } from '../../src/sandbox/sandbox.ts';
 import { formatShellResult } from '../../src/tools/run-shell.ts';
-
-function result(overrides: Partial<ExecResult>): ExecResult {
-  return {
-    exitCode: 0,
-    stdout: Buffer.alloc(0),
-    stderr: Buffer.alloc(0),
-    timedOut: false,
-    flooded: false,
-    droppedBytes: { stdout: 0, stderr: 0 },
-    durationMs: 5,
-    ...overrides,
-  };
-}
+import { execResult as result } from '../support/exec-result.ts';
 
 describe('run_shell results', () => {
   it('shows the exit code and only the streams that said something', () => {
