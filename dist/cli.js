@@ -70367,98 +70367,77 @@ async function runAgent(run2) {
     { role: "system", content: run2.systemPrompt },
     { role: "user", content: run2.taskMessage }
   ];
-  let promptTokens = 0;
-  let completionTokens = 0;
-  let toolCalls = 0;
-  let lastText = "";
+  const usage = { promptTokens: 0, completionTokens: 0, toolCalls: 0 };
+  let summary = "";
+  const finish = (stopReason, steps) => ({
+    summary,
+    steps,
+    ...usage,
+    stopReason
+  });
   for (let step = 1; step <= run2.maxSteps; step++) {
     const trimmed = trimToBudget(messages);
     if (trimmed > 0) run2.audit.record("model.context-trimmed", { step, toolResults: trimmed });
-    let completion;
-    try {
-      completion = await run2.client.chat.completions.create(
-        { model: run2.model, messages, tools: run2.tools.definitions, tool_choice: "auto" },
-        { signal: run2.signal }
-      );
-    } catch (error62) {
-      if (run2.signal.aborted || isAbort(error62)) {
-        return {
-          summary: lastText,
-          steps: step - 1,
-          promptTokens,
-          completionTokens,
-          toolCalls,
-          stopReason: "timeout"
-        };
-      }
-      throw describeModelError(error62, run2.client.baseURL);
-    }
-    const choice = completion.choices[0];
-    const message = choice?.message;
-    promptTokens += completion.usage?.prompt_tokens ?? 0;
-    completionTokens += completion.usage?.completion_tokens ?? 0;
-    const calls = message?.tool_calls ?? [];
-    run2.audit.record("model.call", {
-      step,
-      model: completion.model,
-      finishReason: choice?.finish_reason ?? null,
-      promptTokens: completion.usage?.prompt_tokens ?? null,
-      completionTokens: completion.usage?.completion_tokens ?? null,
-      content: message?.content ?? null,
-      toolCalls: calls.map((call) => ({ id: call.id, ...callParts(call) }))
-    });
-    if (!message)
-      throw describeModelError(new Error("the response had no message"), run2.client.baseURL);
-    if (message.content) lastText = message.content;
+    const message = await callModel(run2, messages, step, usage);
+    if (message === void 0) return finish("timeout", step - 1);
+    if (message.content) summary = message.content;
+    const calls = message.tool_calls ?? [];
     messages.push({
       role: "assistant",
       content: message.content ?? null,
       tool_calls: calls.length ? calls : void 0
     });
-    if (calls.length === 0) {
-      return {
-        summary: lastText,
-        steps: step,
-        promptTokens,
-        completionTokens,
-        toolCalls,
-        stopReason: "answered"
-      };
-    }
+    if (calls.length === 0) return finish("answered", step);
     for (const call of calls) {
-      const { name, args } = callParts(call);
-      toolCalls++;
-      run2.audit.record("tool.call", { step, id: call.id, tool: name, arguments: args });
-      const outcome = await run2.tools.dispatch(name, args);
-      run2.audit.record("tool.result", {
-        step,
-        id: call.id,
-        tool: name,
-        ok: outcome.ok,
-        refused: outcome.refused === true,
-        output: outcome.output
-      });
-      messages.push({ role: "tool", tool_call_id: call.id, content: outcome.output });
-      if (run2.signal.aborted) {
-        return {
-          summary: lastText,
-          steps: step,
-          promptTokens,
-          completionTokens,
-          toolCalls,
-          stopReason: "timeout"
-        };
-      }
+      usage.toolCalls++;
+      messages.push(await answerToolCall(run2, call, step));
+      if (run2.signal.aborted) return finish("timeout", step);
     }
   }
-  return {
-    summary: lastText,
-    steps: run2.maxSteps,
-    promptTokens,
-    completionTokens,
-    toolCalls,
-    stopReason: "max-steps"
-  };
+  return finish("max-steps", run2.maxSteps);
+}
+async function callModel(run2, messages, step, usage) {
+  let completion;
+  try {
+    completion = await run2.client.chat.completions.create(
+      { model: run2.model, messages, tools: run2.tools.definitions, tool_choice: "auto" },
+      { signal: run2.signal }
+    );
+  } catch (error62) {
+    if (run2.signal.aborted || isAbort(error62)) return void 0;
+    throw describeModelError(error62, run2.client.baseURL);
+  }
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
+  usage.completionTokens += completion.usage?.completion_tokens ?? 0;
+  run2.audit.record("model.call", {
+    step,
+    model: completion.model,
+    finishReason: choice?.finish_reason ?? null,
+    promptTokens: completion.usage?.prompt_tokens ?? null,
+    completionTokens: completion.usage?.completion_tokens ?? null,
+    content: message?.content ?? null,
+    toolCalls: (message?.tool_calls ?? []).map((call) => ({ id: call.id, ...callParts(call) }))
+  });
+  if (!message) {
+    throw describeModelError(new Error("the response had no message"), run2.client.baseURL);
+  }
+  return message;
+}
+async function answerToolCall(run2, call, step) {
+  const { name, args } = callParts(call);
+  run2.audit.record("tool.call", { step, id: call.id, tool: name, arguments: args });
+  const outcome = await run2.tools.dispatch(name, args);
+  run2.audit.record("tool.result", {
+    step,
+    id: call.id,
+    tool: name,
+    ok: outcome.ok,
+    refused: outcome.refused === true,
+    output: outcome.output
+  });
+  return { role: "tool", tool_call_id: call.id, content: outcome.output };
 }
 
 // node_modules/openai/internal/tslib.mjs

@@ -83,96 +83,88 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
     { role: 'system', content: run.systemPrompt },
     { role: 'user', content: run.taskMessage },
   ];
-  let promptTokens = 0;
-  let completionTokens = 0;
-  let toolCalls = 0;
-  let lastText = '';
+  const usage = { promptTokens: 0, completionTokens: 0, toolCalls: 0 };
+  let summary = '';
+  const finish = (stopReason: StopReason, steps: number): AgentResult => ({
+    summary,
+    steps,
+    ...usage,
+    stopReason,
+  });
   for (let step = 1; step <= run.maxSteps; step++) {
     const trimmed = trimToBudget(messages);
     if (trimmed > 0) run.audit.record('model.context-trimmed', { step, toolResults: trimmed });
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      completion = await run.client.chat.completions.create(
-        { model: run.model, messages, tools: run.tools.definitions, tool_choice: 'auto' },
-        { signal: run.signal },
-      );
-    } catch (error) {
-      if (run.signal.aborted || isAbort(error)) {
-        return {
-          summary: lastText,
-          steps: step - 1,
-          promptTokens,
-          completionTokens,
-          toolCalls,
-          stopReason: 'timeout',
-        };
-      }
-      throw describeModelError(error, run.client.baseURL);
-    }
-    const choice = completion.choices[0];
-    const message = choice?.message;
-    promptTokens += completion.usage?.prompt_tokens ?? 0;
-    completionTokens += completion.usage?.completion_tokens ?? 0;
-    const calls = message?.tool_calls ?? [];
-    run.audit.record('model.call', {
-      step,
-      model: completion.model,
-      finishReason: choice?.finish_reason ?? null,
-      promptTokens: completion.usage?.prompt_tokens ?? null,
-      completionTokens: completion.usage?.completion_tokens ?? null,
-      content: message?.content ?? null,
-      toolCalls: calls.map((call) => ({ id: call.id, ...callParts(call) })),
-    });
-    if (!message)
-      throw describeModelError(new Error('the response had no message'), run.client.baseURL);
-    if (message.content) lastText = message.content;
+    const message = await callModel(run, messages, step, usage);
+    if (message === undefined) return finish('timeout', step - 1);
+    if (message.content) summary = message.content;
+    const calls = message.tool_calls ?? [];
     messages.push({
       role: 'assistant',
       content: message.content ?? null,
       tool_calls: calls.length ? calls : undefined,
     });
-    if (calls.length === 0) {
-      return {
-        summary: lastText,
-        steps: step,
-        promptTokens,
-        completionTokens,
-        toolCalls,
-        stopReason: 'answered',
-      };
-    }
+    if (calls.length === 0) return finish('answered', step);
     for (const call of calls) {
-      const { name, args } = callParts(call);
-      toolCalls++;
-      run.audit.record('tool.call', { step, id: call.id, tool: name, arguments: args });
-      const outcome = await run.tools.dispatch(name, args);
-      run.audit.record('tool.result', {
-        step,
-        id: call.id,
-        tool: name,
-        ok: outcome.ok,
-        refused: outcome.refused === true,
-        output: outcome.output,
-      });
-      messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.output });
-      if (run.signal.aborted) {
-        return {
-          summary: lastText,
-          steps: step,
-          promptTokens,
-          completionTokens,
-          toolCalls,
-          stopReason: 'timeout',
-        };
-      }
+      usage.toolCalls++;
+      messages.push(await answerToolCall(run, call, step));
+      if (run.signal.aborted) return finish('timeout', step);
     }
   }
-  return {
-    summary: lastText,
-    steps: run.maxSteps,
-    promptTokens,
-    completionTokens,
-    toolCalls,
-    stopReason: 'max-steps',
-  };
+  return finish('max-steps', run.maxSteps);
+}
+
+/** One model turn, audited; undefined when the run's time is up or the job was cancelled. */
+async function callModel(
+  run: AgentRun,
+  messages: ChatCompletionMessageParam[],
+  step: number,
+  usage: { promptTokens: number; completionTokens: number },
+): Promise<OpenAI.Chat.Completions.ChatCompletionMessage | undefined> {
+  let completion: OpenAI.Chat.Completions.ChatCompletion;
+  try {
+    completion = await run.client.chat.completions.create(
+      { model: run.model, messages, tools: run.tools.definitions, tool_choice: 'auto' },
+      { signal: run.signal },
+    );
+  } catch (error) {
+    if (run.signal.aborted || isAbort(error)) return undefined;
+    throw describeModelError(error, run.client.baseURL);
+  }
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
+  usage.completionTokens += completion.usage?.completion_tokens ?? 0;
+  run.audit.record('model.call', {
+    step,
+    model: completion.model,
+    finishReason: choice?.finish_reason ?? null,
+    promptTokens: completion.usage?.prompt_tokens ?? null,
+    completionTokens: completion.usage?.completion_tokens ?? null,
+    content: message?.content ?? null,
+    toolCalls: (message?.tool_calls ?? []).map((call) => ({ id: call.id, ...callParts(call) })),
+  });
+  if (!message) {
+    throw describeModelError(new Error('the response had no message'), run.client.baseURL);
+  }
+  return message;
+}
+
+/** Runs one tool call through the dispatcher, audited before and after. */
+async function answerToolCall(
+  run: AgentRun,
+  call: ChatCompletionMessageToolCall,
+  step: number,
+): Promise<ChatCompletionMessageParam> {
+  const { name, args } = callParts(call);
+  run.audit.record('tool.call', { step, id: call.id, tool: name, arguments: args });
+  const outcome = await run.tools.dispatch(name, args);
+  run.audit.record('tool.result', {
+    step,
+    id: call.id,
+    tool: name,
+    ok: outcome.ok,
+    refused: outcome.refused === true,
+    output: outcome.output,
+  });
+  return { role: 'tool', tool_call_id: call.id, content: outcome.output };
 }
