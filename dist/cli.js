@@ -70006,30 +70006,43 @@ function describeSettings(settings) {
 }
 
 // src/lifecycle.ts
-var cleanups = /* @__PURE__ */ new Set();
+var cleanups = [];
+var cancellation = new AbortController();
 var installed = false;
-var terminating = false;
 async function runCleanups() {
-  const pending = [...cleanups];
-  cleanups.clear();
-  await Promise.allSettled(pending.map((cleanup) => cleanup()));
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop();
+    try {
+      await cleanup();
+    } catch {
+    }
+  }
 }
 function onSignal(signal) {
-  if (terminating) return;
-  terminating = true;
+  if (cancellation.signal.aborted) return;
+  cancellation.abort(signal);
   process.stderr.write(`Received ${signal}: removing the sandbox before exiting.
 `);
   const code = signal === "SIGINT" ? 130 : 143;
   void runCleanups().finally(() => process.exit(code));
 }
+function installHandlers() {
+  if (installed) return;
+  installed = true;
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+function cancellationSignal() {
+  installHandlers();
+  return cancellation.signal;
+}
 function registerCleanup(cleanup) {
-  if (!installed) {
-    installed = true;
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
-  cleanups.add(cleanup);
-  return () => cleanups.delete(cleanup);
+  installHandlers();
+  cleanups.push(cleanup);
+  return () => {
+    const index = cleanups.lastIndexOf(cleanup);
+    if (index >= 0) cleanups.splice(index, 1);
+  };
 }
 
 // src/workspace/prepare.ts
@@ -83640,11 +83653,10 @@ async function run(values) {
     local: true,
     settings: describeSettings(settings)
   });
-  const cancel = new AbortController();
   const forgetCancel = registerCleanup(async () => {
-    cancel.abort();
     audit.record("run.end", { status: "cancelled" });
   });
+  const cancel = cancellationSignal();
   let status = "failed";
   let failure2 = null;
   try {
@@ -83656,7 +83668,7 @@ async function run(values) {
       scratchDir: outDir,
       audit,
       log: (message) => console.log(message),
-      cancel: cancel.signal
+      cancel
     });
     const steps = agent.steps === 1 ? "1 step" : `${agent.steps} steps`;
     console.log(`Agent finished after ${steps} (${agent.stopReason}).`);
@@ -83669,7 +83681,7 @@ async function run(values) {
     throw error62;
   } finally {
     forgetCancel();
-    if (!cancel.signal.aborted) audit.record("run.end", { status, failure: failure2 });
+    if (!cancel.aborted) audit.record("run.end", { status, failure: failure2 });
     console.log(`Audit log: ${audit.path}`);
   }
 }

@@ -16,7 +16,7 @@ import { tryRefuseNestedRepositories } from './changes/nested-git.ts';
 import { listUncommittedPaths } from './changes/uncommitted.ts';
 import { describeSettings } from './config/describe-settings.ts';
 import type { Settings } from './config/settings.ts';
-import { registerCleanup } from './lifecycle.ts';
+import { cancellationSignal, registerCleanup } from './lifecycle.ts';
 import { requireGitDirectory } from './workspace/prepare.ts';
 import { branchName } from './publish/branch.ts';
 import { buildCommitMessage, createBranchCommit } from './publish/commit.ts';
@@ -127,11 +127,10 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
     local: true,
     settings: describeSettings(settings),
   });
-  const cancel = new AbortController();
   const forgetCancel = registerCleanup(async () => {
-    cancel.abort();
     audit.record('run.end', { status: 'cancelled' });
   });
+  const cancel = cancellationSignal();
   let status = 'failed';
   let failure: string | null = null;
   try {
@@ -143,7 +142,7 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
       scratchDir: outDir,
       audit,
       log: (message) => console.log(message),
-      cancel: cancel.signal,
+      cancel,
     });
     const steps = agent.steps === 1 ? '1 step' : `${agent.steps} steps`;
     console.log(`Agent finished after ${steps} (${agent.stopReason}).`);
@@ -156,7 +155,7 @@ async function run(values: Record<string, string | boolean | undefined>): Promis
     throw error;
   } finally {
     forgetCancel();
-    if (!cancel.signal.aborted) audit.record('run.end', { status, failure });
+    if (!cancel.aborted) audit.record('run.end', { status, failure });
     console.log(`Audit log: ${audit.path}`);
   }
 }

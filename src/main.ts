@@ -22,7 +22,7 @@ import { describeUnfinished, publishedSummary } from './agent/stop-note.ts';
 import { tryRefuseNestedRepositories } from './changes/nested-git.ts';
 import { listUncommittedPaths } from './changes/uncommitted.ts';
 import { describeSettings } from './config/describe-settings.ts';
-import { registerCleanup } from './lifecycle.ts';
+import { cancellationSignal, registerCleanup } from './lifecycle.ts';
 import { STATE_ENGINE, STATE_SESSION } from './state.ts';
 
 function readActionInput(name: InputName): string {
@@ -140,12 +140,11 @@ async function main(): Promise<void> {
   const audit = AuditLog.create(path.join(scratchDir, 'audit', 'audit.jsonl'), redactor);
   audit.record('run.start', describeRun(settings, context));
 
-  const cancel = new AbortController();
   const forgetCancel = registerCleanup(async () => {
-    cancel.abort();
     audit.record('run.end', { status: 'cancelled' });
   });
-  const outcome = await runStages(settings, context, session, scratchDir, audit, cancel.signal);
+  const cancel = cancellationSignal();
+  const outcome = await runStages(settings, context, session, scratchDir, audit, cancel);
   if (!outcome) return;
   forgetCancel();
   await finishRun({ settings, outcome, audit, redactor, scratchDir });
@@ -171,7 +170,7 @@ function describeRun(settings: Settings, context: RunContext): Record<string, un
 async function warnAboutUncommitted(workspace: string, audit: AuditLog): Promise<void> {
   const paths = await listUncommittedPaths(workspace);
   if (paths.length === 0) return;
-  audit.record('workspace.prepared', { uncommittedBeforeAgent: paths });
+  audit.record('workspace.uncommitted', { paths });
   const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? ', ...' : '');
   core.warning(
     `${paths.length} file(s) differed from HEAD before the agent ran (${shown}); they will be ` +

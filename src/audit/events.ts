@@ -2,6 +2,7 @@
 export type AuditEventType =
   | 'run.start'
   | 'workspace.prepared'
+  | 'workspace.uncommitted'
   | 'sandbox.start'
   | 'sandbox.stop'
   | 'model.call'

@@ -319,6 +319,13 @@ describe('the action, run as the runner runs it', () => {
     await model.close();
     assert.equal(run.exitCode, 130, run.stdout + run.stderr);
     assert.deepEqual(containersWithLabel(`${LABEL_SESSION}=${session}`), []);
+    // The audit log still closes, saying why, and its chain still verifies.
+    const [runDir] = readdirSync(run.files.temp).filter((name) => name.startsWith('agent-run-'));
+    const log = readFileSync(path.join(run.files.temp, runDir!, 'audit', 'audit.jsonl'), 'utf8');
+    const last = JSON.parse(log.trim().split('\n').at(-1)!);
+    assert.deepEqual([last.type, last.data.status], ['run.end', 'cancelled']);
+    assert.equal(verifyAuditLog(log).ok, true);
+    assert.equal(model.chatRequests.length, 1, 'no model call after the cancellation');
     await repo.cleanup();
   });
 
