@@ -7,7 +7,6 @@ export const WORKSPACE_MOUNT = '/workspace';
 /** The sandbox user's home: a tmpfs, since the root filesystem is read-only. */
 export const SANDBOX_HOME = '/home/agent';
 export const LABEL_SESSION = 'io.github.sandboxed-agent.session';
-export const LABEL_REPOSITORY = 'io.github.sandboxed-agent.repository';
 export const LABEL_RUN = 'io.github.sandboxed-agent.run';
 
 /** Sleeps (about 68 years) in a loop that restarts the sleep if a command kills it. */
